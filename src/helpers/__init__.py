@@ -1,0 +1,97 @@
+"""Helpers for the CNN lecture book.
+
+The package is split into small modules, one idea each (see ``../shared/DESIGN.md``):
+``conv`` and ``pool`` (NumPy references), ``gpu`` (their PyTorch twins), ``dims``, ``data``,
+``models``, ``train``, ``symmetry``, ``plot``, ``bench`` and ``checks``.
+
+Importing :mod:`helpers` itself is cheap: it does not import PyTorch. ``device`` and
+``seed_everything`` import it on first use, so the NumPy modules can be read and used alone.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "device", "seed_everything"]
+
+
+def device(prefer: str | None = None):
+    """Return the best available ``torch.device``: CUDA, then Apple MPS, then the CPU.
+
+    Parameters
+    ----------
+    prefer : str, optional
+        Force a device type (``"cuda"``, ``"mps"`` or ``"cpu"``). A preferred device that is
+        not available raises ``ValueError`` instead of silently falling back.
+
+    Returns
+    -------
+    torch.device
+
+    Examples
+    --------
+    >>> import helpers
+    >>> helpers.device().type in {"cuda", "mps", "cpu"}
+    True
+    """
+    import torch
+
+    available = {"cpu": True, "cuda": torch.cuda.is_available()}
+    mps = getattr(torch.backends, "mps", None)
+    available["mps"] = bool(mps is not None and mps.is_available())
+    if prefer is not None:
+        if prefer not in available:
+            raise ValueError(f"prefer must be one of 'cuda', 'mps', 'cpu'; got {prefer!r}")
+        if not available[prefer]:
+            raise ValueError(f"prefer={prefer!r} but no {prefer} device is available here")
+        return torch.device(prefer)
+    for name in ("cuda", "mps"):
+        if available[name]:
+            return torch.device(name)
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int = 0) -> np.random.Generator:
+    """Seed Python's ``random``, NumPy and (if installed) PyTorch, and make cuDNN deterministic.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+
+    Returns
+    -------
+    numpy.random.Generator
+        A fresh generator seeded with ``seed``, for code that prefers explicit generators.
+
+    Examples
+    --------
+    >>> import helpers
+    >>> a = helpers.seed_everything(3).normal()
+    >>> b = helpers.seed_everything(3).normal()
+    >>> a == b
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if seed < 0 or seed >= 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = int(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:  # the NumPy chapters work without PyTorch
+        return np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    return np.random.default_rng(seed)
