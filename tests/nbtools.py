@@ -1,0 +1,85 @@
+"""Reading the book's notebooks and configuration, shared by the notebook and site tests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+
+
+def config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def toc_files() -> list[str]:
+    """Every file listed in _toc.yml, root first, without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [entry["file"] for entry in part.get("chapters", [])]
+    return files
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+def raw_marker(cell) -> str | None:
+    """The otter marker of a raw cell ('BEGIN QUESTION', 'END TESTS', ...), else None."""
+    if cell.cell_type != "raw":
+        return None
+    match = re.match(r"#\s*(BEGIN|END)\s+(QUESTION|TESTS|SOLUTION|PROMPT)", cell.source.strip())
+    if match:
+        return f"{match.group(1)} {match.group(2)}"
+    if cell.source.strip().startswith("# ASSIGNMENT CONFIG"):
+        return "ASSIGNMENT CONFIG"
+    return None
+
+
+def questions(nb) -> list[dict]:
+    """Split a notebook into its otter questions: config, cells, and the test cells."""
+    found, current, in_tests = [], None, False
+    for index, cell in enumerate(nb.cells):
+        marker = raw_marker(cell)
+        if marker == "BEGIN QUESTION":
+            config_text = cell.source.strip().split("\n", 1)[1] if "\n" in cell.source else ""
+            current = {"config": yaml.safe_load(config_text) or {}, "cells": [], "tests": [],
+                       "start": index}
+        elif marker == "END QUESTION":
+            found.append(current)
+            current = None
+        elif marker == "BEGIN TESTS":
+            in_tests = True
+        elif marker == "END TESTS":
+            in_tests = False
+        elif current is not None:
+            (current["tests"] if in_tests else current["cells"]).append(index)
+    return found
+
+
+def stub_source(source: str) -> str:
+    """What otter gives students: the lines between BEGIN/END SOLUTION replaced by '...'."""
+    out, skipping = [], False
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if stripped == "# BEGIN SOLUTION":
+            skipping = True
+            out.append(line.replace("# BEGIN SOLUTION", "..."))
+        elif stripped == "# END SOLUTION":
+            skipping = False
+        elif stripped.endswith("# SOLUTION"):
+            indent = line[: len(line) - len(line.lstrip())]
+            target = stripped.split("=")[0].strip() if "=" in stripped else None
+            out.append(f"{indent}{target} = ..." if target else f"{indent}...")
+        elif not skipping:
+            out.append(line)
+    return "\n".join(out)

@@ -1,0 +1,115 @@
+"""The chapter notebooks as files: set-up cell, stored outputs, contents, exercise format."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+
+import pytest
+from nbtools import CHAPTERS, ROOT, code_cells, config, questions, raw_marker, read, toc_files
+
+pytestmark = pytest.mark.skipif(not CHAPTERS, reason="no chapter notebooks yet")
+IDS = [p.stem for p in CHAPTERS]
+
+
+def test_every_chapter_is_in_the_table_of_contents_and_back():
+    listed = {f for f in toc_files() if f.startswith("chapters/")}
+    present = {f"chapters/{p.stem}" for p in CHAPTERS}
+    assert listed == present, f"in _toc.yml only: {listed - present}; on disk only: {present - listed}"
+    for name in toc_files():
+        assert any((ROOT / f"{name}{s}").exists() for s in (".md", ".ipynb")), name
+
+
+def run_setup_cell(source: str, in_colab: bool) -> list:
+    """Execute the set-up cell with subprocess.run recorded instead of run; return the calls."""
+    calls = []
+    fake_subprocess = types.SimpleNamespace(run=lambda *a, **k: calls.append((a, k)))
+    saved = {name: sys.modules.get(name) for name in ("subprocess", "google.colab")}
+    sys.modules["subprocess"] = fake_subprocess
+    if in_colab:
+        sys.modules["google.colab"] = types.ModuleType("google.colab")
+    else:
+        sys.modules.pop("google.colab", None)
+    try:
+        exec(compile(source, "<setup cell>", "exec"), {})
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+    return calls
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_first_cell_installs_helpers_only_in_colab(path):
+    first = code_cells(read(path))[0].source
+    assert "google.colab" in first, "the first code cell must be the Colab set-up cell"
+    repo_url = config()["repository"]["url"].rstrip("/")
+    assert run_setup_cell(first, in_colab=False) == [], "the set-up cell must do nothing outside Colab"
+    calls = run_setup_cell(first, in_colab=True)
+    assert len(calls) == 1, "inside Colab the set-up cell runs exactly one pip install"
+    command = calls[0][0][0]
+    assert command[1:4] == ["-m", "pip", "install"], command
+    assert f"git+{repo_url}" in " ".join(command), f"install URL must be _config.yml's {repo_url}"
+    assert calls[0][1].get("check") is True, "a failed install must stop the notebook"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_second_cell_seeds_everything(path):
+    second = code_cells(read(path))[1].source
+    assert re.search(r"helpers\.seed_everything\(\s*0\s*\)", second), second
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_committed_with_outputs_and_no_errors(path):
+    nb = read(path)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    for index, cell in enumerate(code_cells(nb)):
+        assert cell.get("execution_count"), f"code cell {index} has not been executed"
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", f"code cell {index} stores an error"
+    title = next(c for c in nb.cells if c.cell_type == "markdown").source
+    assert title.startswith("# "), "the first markdown cell is the chapter title"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_output_exclusions_say_why(path):
+    for cell in code_cells(read(path)):
+        lines = cell.source.split("\n")
+        if lines[0].strip().startswith("# NBVAL_IGNORE_OUTPUT"):
+            reason = lines[0].replace("# NBVAL_IGNORE_OUTPUT", "").strip(" :-")
+            if not reason and len(lines) > 1 and lines[1].strip().startswith("#"):
+                reason = lines[1].strip("# ")
+            assert reason, f"an nbval exclusion without a reason:\n{cell.source}"
+        assert "NBVAL_SKIP" not in cell.source, "cells are never skipped, only masked for volatility"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_exercise_format(path):
+    nb = read(path)
+    found = questions(nb)
+    assert len(found) >= 3, f"{path.name}: {len(found)} exercises, at least 3 expected"
+    names = [q["config"].get("name") for q in found]
+    assert len(set(names)) == len(names) and all(names), f"question names must be unique: {names}"
+    for q in found:
+        cells = [nb.cells[i] for i in q["cells"]]
+        prompt = next((c for c in cells if c.cell_type == "markdown"), None)
+        assert prompt is not None and "{exercise}" in prompt.source, f"{q['config']}: no exercise"
+        label = re.search(r":label:\s*(\S+)", prompt.source)
+        assert label, f"{q['config']['name']}: the exercise needs a :label:"
+        markdown = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+        assert f"{{solution-start}} {label.group(1)}" in markdown, f"{label.group(1)}: no solution"
+        assert "{solution-end}" in markdown and ":class: dropdown" in markdown
+        solution = "\n".join(c.source for c in cells if c.cell_type == "code")
+        assert "# BEGIN SOLUTION" in solution or "# SOLUTION" in solution, f"{label.group(1)}"
+        assert q["tests"], f"{label.group(1)}: no test cells"
+        for i in q["tests"]:
+            assert nb.cells[i].cell_type == "code"
+            printed = [o for o in nb.cells[i].outputs if o.output_type in ("stream", "execute_result")]
+            assert not printed, f"{label.group(1)}: a test cell must print nothing (otter compares output)"
+    for cell in nb.cells:
+        if raw_marker(cell):
+            assert "remove-cell" in cell.metadata.get("tags", []), f"untagged raw cell: {cell.source}"
+    assert any(raw_marker(c) == "ASSIGNMENT CONFIG" for c in nb.cells), "no # ASSIGNMENT CONFIG cell"
