@@ -9,7 +9,11 @@ from nbtools import CHAPTERS, config, toc_files
 
 def test_strict_build_has_zero_warnings(site_build):
     returncode, log = site_build
-    problems = [line for line in log.splitlines() if re.search(r"\b(WARNING|ERROR)\b", line)]
+    # Sphinx's own warnings ("path:line: WARNING: ..." or "WARNING: ..."); a kernel's log line
+    # such as "[IPKernelApp] WARNING | ..." is not a build warning.
+    problems = [line for line in log.splitlines()
+                if re.search(r"(^|: )(WARNING|ERROR|CRITICAL):", re.sub(r"\x1b\[[0-9;]*m", "", line))]
+    problems += [line for line in log.splitlines() if "finished with problems" in line]
     assert returncode == 0 and not problems, "\n".join(problems) or log[-3000:]
 
 
