@@ -84,7 +84,7 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     seed = int(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - code that uses the legacy global generator
     try:
         import torch
     except ImportError:  # the NumPy chapters work without PyTorch

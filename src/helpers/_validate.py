@@ -45,7 +45,10 @@ def check_ndim(arr: np.ndarray, name: str, ndims: Iterable[int], layout: str) ->
 
 
 def as_int(value, name: str, minimum: int | None = None) -> int:
-    """Return ``value`` as an ``int``; ``TypeError`` if it is not an integer, ``ValueError`` if < minimum."""
+    """Return ``value`` as an ``int``.
+
+    ``TypeError`` if it is not an integer, ``ValueError`` if it is below ``minimum``.
+    """
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be an int, got {value!r}")
     value = int(value)
@@ -55,7 +58,7 @@ def as_int(value, name: str, minimum: int | None = None) -> int:
 
 
 def as_tuple(value, name: str, n: int, minimum: int | None = None) -> tuple[int, ...]:
-    """Return an int or a length-``n`` sequence of ints as a tuple of ``n`` ints, each >= minimum."""
+    """Return an int or a length-``n`` sequence of ints as ``n`` ints, each >= ``minimum``."""
     if isinstance(value, (tuple, list)):
         if len(value) != n:
             raise ValueError(f"{name} must be an int or a sequence of {n} ints, got {value!r}")

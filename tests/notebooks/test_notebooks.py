@@ -16,7 +16,7 @@ IDS = [p.stem for p in CHAPTERS]
 def test_every_chapter_is_in_the_table_of_contents_and_back():
     listed = {f for f in toc_files() if f.startswith("chapters/")}
     present = {f"chapters/{p.stem}" for p in CHAPTERS}
-    assert listed == present, f"in _toc.yml only: {listed - present}; on disk only: {present - listed}"
+    assert listed == present, f"in _toc.yml only: {listed - present}; on disk: {present - listed}"
     for name in toc_files():
         assert any((ROOT / f"{name}{s}").exists() for s in (".md", ".ipynb")), name
 
@@ -47,7 +47,7 @@ def test_first_cell_installs_helpers_only_in_colab(path):
     first = code_cells(read(path))[0].source
     assert "google.colab" in first, "the first code cell must be the Colab set-up cell"
     repo_url = config()["repository"]["url"].rstrip("/")
-    assert run_setup_cell(first, in_colab=False) == [], "the set-up cell must do nothing outside Colab"
+    assert run_setup_cell(first, in_colab=False) == [], "it must do nothing outside Colab"
     calls = run_setup_cell(first, in_colab=True)
     assert len(calls) == 1, "inside Colab the set-up cell runs exactly one pip install"
     command = calls[0][0][0]
@@ -83,7 +83,7 @@ def test_output_exclusions_say_why(path):
             if not reason and len(lines) > 1 and lines[1].strip().startswith("#"):
                 reason = lines[1].strip("# ")
             assert reason, f"an nbval exclusion without a reason:\n{cell.source}"
-        assert "NBVAL_SKIP" not in cell.source, "cells are never skipped, only masked for volatility"
+        assert "NBVAL_SKIP" not in cell.source, "never skip a cell; mask volatile output instead"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
@@ -100,16 +100,19 @@ def test_exercise_format(path):
         label = re.search(r":label:\s*(\S+)", prompt.source)
         assert label, f"{q['config']['name']}: the exercise needs a :label:"
         markdown = "\n".join(c.source for c in cells if c.cell_type == "markdown")
-        assert f"{{solution-start}} {label.group(1)}" in markdown, f"{label.group(1)}: no solution"
+        start = f"{{solution-start}} {label.group(1)}"
+        assert start in markdown, f"{label.group(1)}: no solution"
         assert "{solution-end}" in markdown and ":class: dropdown" in markdown
         solution = "\n".join(c.source for c in cells if c.cell_type == "code")
         assert "# BEGIN SOLUTION" in solution or "# SOLUTION" in solution, f"{label.group(1)}"
         assert q["tests"], f"{label.group(1)}: no test cells"
         for i in q["tests"]:
             assert nb.cells[i].cell_type == "code"
-            printed = [o for o in nb.cells[i].outputs if o.output_type in ("stream", "execute_result")]
-            assert not printed, f"{label.group(1)}: a test cell must print nothing (otter compares output)"
+            printed = [o for o in nb.cells[i].outputs
+                       if o.output_type in ("stream", "execute_result")]
+            assert not printed, f"{label.group(1)}: a test cell must print nothing (otter compares)"
     for cell in nb.cells:
         if raw_marker(cell):
-            assert "remove-cell" in cell.metadata.get("tags", []), f"untagged raw cell: {cell.source}"
-    assert any(raw_marker(c) == "ASSIGNMENT CONFIG" for c in nb.cells), "no # ASSIGNMENT CONFIG cell"
+            tags = cell.metadata.get("tags", [])
+            assert "remove-cell" in tags, f"untagged raw cell: {cell.source}"
+    assert any(raw_marker(c) == "ASSIGNMENT CONFIG" for c in nb.cells), "no ASSIGNMENT CONFIG"

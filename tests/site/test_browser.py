@@ -57,7 +57,8 @@ def unexpected(errors: list[str]) -> list[str]:
 def test_page_renders(browser, server, site, name):
     page, response, errors = visit(browser, f"{server}/{name}.html")
     try:
-        assert response is not None and response.status == 200, f"{name}: {response and response.status}"
+        status = response.status if response is not None else None
+        assert status == 200, f"{name}: HTTP {status}"
         # MathJax: every page with maths must have it typeset, without errors.
         has_math = page.locator(".math").count() > 0
         if has_math:

@@ -41,7 +41,8 @@ def test_device_prefer_is_validated(monkeypatch):
 
 def test_seed_everything_makes_every_generator_repeat():
     def draw():
-        return (random.random(), np.random.rand(), torch.rand(1).item(), torch.randn(2).tolist())
+        return (random.random(), np.random.rand(),  # noqa: NPY002
+                 torch.rand(1).item(), torch.randn(2).tolist())
 
     helpers.seed_everything(7)
     first = draw()
