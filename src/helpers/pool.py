@@ -284,9 +284,9 @@ def max_pool2d_backward(
 ) -> np.ndarray:
     """Gradient of :func:`max_pool2d` with respect to its input.
 
-    Each output passes its gradient to the input element that won its window (the first
-    maximum on ties, as PyTorch does); an input that wins several overlapping windows
-    collects the sum.
+    Each output passes its gradient to the input element that won its window, the one its
+    index (``return_indices``) points at: the first maximum on ties, as PyTorch does. An
+    input that wins several overlapping windows collects the sum.
 
     Parameters
     ----------
@@ -313,8 +313,14 @@ def max_pool2d_backward(
     geom = _Geometry(x4.shape, kernel_size, stride, padding, dilation, ceil_mode)
     g = _check_grad_out(grad_out, x4, geom, unbatched)
     _, tap = _max_pool_taps(x4, geom)
-    grad_padded = _backward_by_taps(g, tap, geom, x4)
-    return _crop(grad_padded, geom, unbatched)
+    # each output sends its gradient to the input pixel its index points at
+    n, c, h, w = x4.shape
+    index = _indices(tap, geom)
+    target = index + (np.arange(n * c) * h * w).reshape(n, c, 1, 1)  # into x4.ravel()
+    keep = (index < h * w).ravel()  # a window of padding only has no pixel to send it to
+    grad_x = np.bincount(target.ravel()[keep], weights=g.ravel()[keep], minlength=n * c * h * w)
+    grad_x = grad_x.astype(g.dtype).reshape(x4.shape)
+    return grad_x[0] if unbatched else grad_x
 
 
 def _check_grad_out(grad_out, x4: np.ndarray, geom: _Geometry, unbatched: bool) -> np.ndarray:
@@ -328,13 +334,13 @@ def _check_grad_out(grad_out, x4: np.ndarray, geom: _Geometry, unbatched: bool) 
     return g.astype(np.result_type(x4.dtype, g.dtype), copy=False)
 
 
-def _backward_by_taps(g: np.ndarray, tap, geom: _Geometry, x4: np.ndarray) -> np.ndarray:
-    """Add each tap's share of ``g`` back onto the padded input; ``tap=None`` means all taps."""
+def _spread_back(g: np.ndarray, geom: _Geometry, x4: np.ndarray) -> np.ndarray:
+    """Add every window's ``g`` back onto each padded-input pixel the window covers."""
     (top, bottom), (left, right) = geom.pads()
     h, w = geom.size
     grad_padded = np.zeros(x4.shape[:2] + (top + h + bottom, left + w + right), dtype=g.dtype)
-    for t, view in enumerate(_tap_slices(grad_padded, geom)):
-        view += g if tap is None else np.where(tap == t, g, 0)  # views of one tap never overlap
+    for view in _tap_slices(grad_padded, geom):
+        view += g  # the pixels of one tap's view are distinct, so += is safe
     return grad_padded
 
 
@@ -450,7 +456,7 @@ def avg_pool2d_backward(
     include = _check_bool(count_include_pad, "count_include_pad")
     divisor = _avg_divisor(geom, include, _check_divisor(divisor_override))
     g = _check_grad_out(grad_out, x4, geom, unbatched)
-    grad_padded = _backward_by_taps(g / divisor, None, geom, x4)
+    grad_padded = _spread_back(g / divisor, geom, x4)
     return _crop(grad_padded.astype(g.dtype, copy=False), geom, unbatched)
 
 
