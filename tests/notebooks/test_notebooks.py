@@ -7,6 +7,7 @@ import sys
 import types
 
 import pytest
+import yaml
 from nbtools import CHAPTERS, ROOT, code_cells, config, questions, raw_marker, read, toc_files
 
 pytestmark = pytest.mark.skipif(not CHAPTERS, reason="no chapter notebooks yet")
@@ -115,4 +116,9 @@ def test_exercise_format(path):
         if raw_marker(cell):
             tags = cell.metadata.get("tags", [])
             assert "remove-cell" in tags, f"untagged raw cell: {cell.source}"
-    assert any(raw_marker(c) == "ASSIGNMENT CONFIG" for c in nb.cells), "no ASSIGNMENT CONFIG"
+    configs = [c.source for c in nb.cells if raw_marker(c) == "ASSIGNMENT CONFIG"]
+    assert len(configs) == 1, "exactly one # ASSIGNMENT CONFIG cell"
+    assignment = yaml.safe_load(configs[0].split("\n", 1)[1])
+    assert assignment.get("name") == path.stem, assignment
+    # without it otter strips only cells inside raw SOLUTION blocks: stubs would keep solutions
+    assert assignment.get("strip_solutions_from_all_cells") is True, assignment
