@@ -815,45 +815,71 @@ def _combine(T, inputs, outputs) -> None:
                 out += out.dtype.type(c) * a
 
 
+def _phases(x, pads, m: int, A: int, Q: int) -> np.ndarray:
+    """Zero-padded ``x`` split into m x m phases: ``xq[pr, pc, c, n, a, k] = x_pad[n, c, m a + pr,
+    m k + pc]``, shape (m, m, C, N, A, Q). Every Winograd tile is then read contiguously."""
+    N, C, H, W = x.shape
+    (top, _), (left, _) = pads
+    xq = np.zeros((m, m, C, N, A, Q), dtype=x.dtype)
+    for pr in range(m):
+        sr = (pr - top) % m  # first row of x that lands in row phase pr
+        a0, na = (sr + top) // m, len(range(sr, H, m))
+        for pc in range(m):
+            sc = (pc - left) % m
+            k0, nk = (sc + left) // m, len(range(sc, W, m))
+            xq[pr, pc, :, :, a0: a0 + na, k0: k0 + nk] = x[:, :, sr::m, sc::m].transpose(1, 0, 2, 3)
+    return xq
+
+
 def _conv2d_winograd(x, weight, pads, groups, m: int = 2):
-    """Winograd F(m x m, 3 x 3) for 3x3 kernels, stride 1, dilation 1."""
+    """Winograd F(m x m, 3 x 3) for 3x3 kernels, stride 1, dilation 1.
+
+    Layout trick: the input is split into phases (:func:`_phases`) so that each of the
+    ``(m + 2)^2`` tile positions is a contiguous block shifted by a whole number of elements.
+    The tile-column transform then runs on flat arrays, which also computes one extra, unused
+    tile per row ("garbage" columns, dropped at the end) -- cheaper than short strided loops.
+    """
     BT, Gm, AT = _WINOGRAD[m]
     alpha = m + 2  # input tile size
+    reach = (alpha - 1) // m  # how many phase steps a tile spans beyond its first
     N, C_in, H, W = x.shape
     C_out, C_g = weight.shape[:2]
     G = groups
-    (top, bottom), (left, right) = pads
-    out_h, out_w = H + top + bottom - 2, W + left + right - 2
+    out_h, out_w = H + sum(pads[0]) - 2, W + sum(pads[1]) - 2
     th, tw = -(-out_h // m), -(-out_w // m)  # number of tiles down and across
-    q = tw + (alpha - 1) // m  # columns per phase
-    # Zero-padded input, its columns split into m phases (column m*k + r -> [r, k]) so that
-    # every tile column below is read contiguously.
-    xp = np.zeros((N, C_in, m * th + 2, q * m), dtype=x.dtype)
-    xp[:, :, top: top + H, left: left + W] = x
-    xq = np.ascontiguousarray(xp.reshape(N, C_in, m * th + 2, q, m).transpose(0, 1, 2, 4, 3))
-    del xp
-    # V = B^T d B, first along the tile rows, then along the tile columns.
-    rows = [xq[:, :, r: r + m * (th - 1) + 1: m] for r in range(alpha)]  # (N, C, th, m, q)
-    t = np.empty((alpha, N, C_in, th, m, q), dtype=x.dtype)
-    _combine(BT, rows, t)
-    del xq, rows
-    V = np.empty((alpha, alpha, N, C_in, th, tw), dtype=x.dtype)
+    A, Q = th + reach, tw + reach
+    xq = _phases(x, pads, m, A, Q)
+    # V = B^T d B: first along tile rows (t), then along tile columns on flat arrays (V).
+    t = np.empty((alpha, m, C_in, N, th, Q), dtype=x.dtype)
+    _combine(BT, [xq[r % m, :, :, :, r // m: r // m + th] for r in range(alpha)], t)
+    del xq
+    L = C_in * N * th * Q
+    V = np.empty((alpha, alpha, L), dtype=x.dtype)
+    V[:, :, L - reach:] = 0
     for i in range(alpha):
-        _combine(BT, [t[i][:, :, :, c % m, c // m: c // m + tw] for c in range(alpha)], V[i])
+        flat = t[i].reshape(m, L)
+        _combine(BT, [flat[s % m, s // m: s // m + L - reach] for s in range(alpha)],
+                 V[i, :, : L - reach])
     del t
-    # U = G g G^T in float64, then one batched product per transform position.
-    U = np.einsum("ar,ocrs,bs->aboc", Gm, weight.astype(np.float64), Gm).astype(x.dtype)
-    U = U.reshape(alpha * alpha, 1, G, C_out // G, C_g)
-    M = np.matmul(U, V.reshape(alpha * alpha, N, G, C_g, th * tw))  # (a*a, N, G, C_out/G, P)
+    # U = G g G^T (in float64), then one matrix product per tile position and group.
+    U = (Gm @ weight.astype(np.float64) @ Gm.T).astype(x.dtype)  # (C_out, C_g, a, a)
+    U = np.ascontiguousarray(U.transpose(2, 3, 0, 1)).reshape(alpha * alpha, G, C_out // G, C_g)
+    M = np.matmul(U, V.reshape(alpha * alpha, G, C_g, N * th * Q))  # (a*a, G, C_out/G, N th Q)
     del V
-    M = M.reshape(alpha, alpha, N, C_out, th, tw)
-    # Y = A^T M A, written straight into the interleaved output tiles.
-    S = np.empty((m, alpha, N, C_out, th, tw), dtype=x.dtype)
+    M = M.reshape(alpha, alpha, C_out * N * th * Q)
+    # Y = A^T M A, then the m x m output phases are interleaved into NCHW.
+    S = np.empty((m, alpha, M.shape[2]), dtype=x.dtype)
     _combine(AT, list(M), S)
     del M
-    y = np.empty((N, C_out, m * th, m * tw), dtype=x.dtype)
+    Yq = np.empty((m, m, S.shape[2]), dtype=x.dtype)
     for i in range(m):
-        _combine(AT, list(S[i]), [y[:, :, i::m, j::m] for j in range(m)])
+        _combine(AT, list(S[i]), Yq[i])
+    del S
+    # Interleave the phases: y[n, o, m t + i, m u + j] = Yq[i, j, o, n, t, u] (one copy).
+    Yq = Yq.reshape(m, m, C_out, N, th, Q)[..., :tw]
+    y = np.empty((N, C_out, th, m, tw, m), dtype=x.dtype)
+    np.copyto(y, Yq.transpose(3, 2, 4, 0, 5, 1))
+    y = y.reshape(N, C_out, m * th, m * tw)
     if (m * th, m * tw) != (out_h, out_w):
         y = np.ascontiguousarray(y[:, :, :out_h, :out_w])
     return y
