@@ -557,7 +557,8 @@ def _conv2d_input_grad(dY, x_shape, weight, stride, pads, dilation, groups, out_
     G = groups
     back_pads = [(d * (k - 1) - p0, d * (k - 1) - p1)
                  for (p0, p1), k, d in zip(pads, (kh, kw), dilation, strict=True)]
-    if stride == (1, 1) and all(p >= 0 for pair in back_pads for p in pair):
+    fast = (kh, kw) == (3, 3) and dilation == (1, 1) and _winograd_pays_off(C_out // G, *out_size)
+    if fast and stride == (1, 1) and all(p >= 0 for pair in back_pads for p in pair):
         # Full correlation of grad_out with the flipped kernel, in/out channels swapped per group.
         w_back = weight.reshape(G, C_out // G, C_g, kh, kw)[:, :, :, ::-1, ::-1]
         w_back = np.ascontiguousarray(w_back.transpose(0, 2, 1, 3, 4)).reshape(
@@ -695,7 +696,8 @@ def _conv2d_dispatch(x, weight, pads, stride, dilation, groups, method):
         raise ValueError("method='winograd' needs a 3x3 kernel with stride 1 and dilation 1; "
                          f"got kernel {kernel}, stride {stride}, dilation {dilation}")
     if method == "auto":
-        method = "winograd" if winograd_ok and _winograd_pays_off(x, weight, groups) else "im2col"
+        pays_off = winograd_ok and _winograd_pays_off(weight.shape[1], *x.shape[2:])
+        method = "winograd" if pays_off else "im2col"
     if method == "loops":
         return _conv2d_loops(x, weight, pads, stride, dilation, groups)
     if method == "im2col":
@@ -757,7 +759,10 @@ def _conv2d_fft(x, weight, pads, stride, dilation, groups):
     dilated[:, :, ::dh, ::dw] = weight  # dilation = zeros between the kernel taps
     X = np.fft.rfft2(xp, s=(Hp, Wp)).reshape(N, G, C_g, Hp, -1)
     K = np.fft.rfft2(dilated, s=(Hp, Wp)).reshape(G, C_out // G, C_g, Hp, -1)
-    Y = np.einsum("ngchw,gochw->ngohw", X, K.conj(), optimize=True)
+    K = K.conj()
+    Y = X[:, :, :1] * K[None, :, :, 0]  # (N, G, C_out/G, Hp, Wp/2 + 1): sum over channels c
+    for c in range(1, C_g):
+        Y += X[:, :, c: c + 1] * K[None, :, :, c]
     y = np.fft.irfft2(Y.reshape(N, C_out, Hp, -1), s=(Hp, Wp))
     # Circular correlation equals the linear one wherever the kernel does not wrap around.
     y = y[:, :, : Hp - reach_h + 1: sh, : Wp - reach_w + 1: sw]
@@ -785,10 +790,9 @@ _WINOGRAD = {
 }
 
 
-def _winograd_pays_off(x, weight, groups) -> bool:
+def _winograd_pays_off(channels_per_group: int, height: int, width: int) -> bool:
     """Winograd beats im2col once the channel matrix products dominate (measured here)."""
-    c_g = weight.shape[1]
-    return c_g >= 16 and x.shape[2] * x.shape[3] >= 256
+    return channels_per_group >= 32 and height * width >= 256
 
 
 def _combine(T, inputs, outputs) -> None:
