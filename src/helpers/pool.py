@@ -16,10 +16,12 @@ output size along each axis is::
 (``ceil`` instead of ``floor`` with ``ceil_mode=True``, but a window must start inside the
 input or its left padding).
 
-Each pooling is written once as a readable reference: cut the padded input into windows,
-reduce each window. Max pooling also has a fast path for the common case without padding
-(e.g. 2x2 windows with stride 2): the maximum of the ``kh * kw`` strided slices of the input,
-which never copies the windows. NumPy only.
+Every pooling is computed the same readable way: a window of ``kh x kw`` taps is seen as
+``kh * kw`` strided slices of the (padded) input, one per tap, and the pooling reduces over
+those slices. For 2x2 windows with stride 2 max pooling is just ``np.maximum`` of four views
+of the input, which is fast and never copies the windows. When the indices of the maxima are
+needed (``return_indices``, the backward pass), a reference loop over the taps reproduces
+PyTorch's rule for ties. NumPy only.
 """
 
 from __future__ import annotations
@@ -135,55 +137,53 @@ def _tap_slices(xp: np.ndarray, geom: _Geometry):
             yield xp[..., top : top + sh * (ho - 1) + 1 : sh, left : left + sw * (wo - 1) + 1 : sw]
 
 
-def _windows(xp: np.ndarray, geom: _Geometry) -> np.ndarray:
-    """All windows of the padded input ``xp`` side by side: (N, C, Ho, Wo, kh * kw)."""
-    return np.stack(list(_tap_slices(xp, geom)), axis=-1)
-
-
 # --------------------------------------------------------------------------- max pooling
 def _max_pool_taps(x: np.ndarray, geom: _Geometry) -> tuple[np.ndarray, np.ndarray]:
     """Reference max pooling: the maximum of each window and which tap holds it.
 
-    Returns ``(feature_map, tap)``, both (N, C, Ho, Wo); ``tap`` is the position ``i * kw + j``
-    of the first maximum inside the window (ties and all ``-inf`` windows go to the first
-    element of the input, never to padding, as in PyTorch), or -1 for a window that holds
-    only padding.
+    PyTorch's loop, run for all windows at once: visit the taps of the window in row-major
+    order and keep a tap if it is the first real (not padding) element, if it is strictly
+    larger than the best so far, or if it is NaN. So ties go to the first maximum, a window
+    of ``-inf`` points at its first real element, and NaN wins.
+
+    Returns ``(feature_map, tap)``, both (N, C, Ho, Wo); ``tap`` is ``i * kw + j`` for the
+    winning tap (i, j), or -1 for a window that holds only padding.
     """
-    windows = _windows(_pad(x, geom.pads(), -np.inf), geom)
-    feature_map = windows.max(axis=-1)
+    xp = _pad(x, geom.pads(), -np.inf)
     rows, cols = geom.taps(0), geom.taps(1)  # (Ho, kh), (Wo, kw)
     inside_h = (rows >= 0) & (rows < geom.size[0])
     inside_w = (cols >= 0) & (cols < geom.size[1])
-    inside = (inside_h[:, None, :, None] & inside_w[None, :, None, :]).reshape(
-        geom.out[0], geom.out[1], -1
-    )  # (Ho, Wo, kh * kw)
-    is_max = (windows == feature_map[..., None]) | np.isnan(windows)
-    candidates = is_max & inside
-    tap = candidates.argmax(axis=-1)
-    # NaN wins (PyTorch keeps the last NaN of the window); windows of padding only get -1
-    last_nan = candidates.shape[-1] - 1 - candidates[..., ::-1].argmax(axis=-1)
-    tap = np.where(np.isnan(feature_map), last_nan, tap)
-    tap = np.where(candidates.any(axis=-1), tap, -1)
-    return feature_map, tap
+    best = np.full(x.shape[:2] + geom.out, -np.inf, dtype=x.dtype)
+    tap = np.full(best.shape, -1, dtype=np.int32)
+    kw = geom.kernel[1]
+    for t, view in enumerate(_tap_slices(xp, geom)):
+        real = np.outer(inside_h[:, t // kw], inside_w[:, t % kw])  # (Ho, Wo)
+        take = real & ((tap < 0) | (view > best) | np.isnan(view))
+        tap += take * (t - tap)  # tap = t where take (arithmetic: faster than np.where)
+        best = np.maximum(best, view)  # padding is -inf; NaN propagates, as in PyTorch
+    return best, tap.astype(np.int64)
 
 
 def _indices(tap: np.ndarray, geom: _Geometry) -> np.ndarray:
     """Flat index ``row * W + col`` of the chosen tap of every window (PyTorch's indices)."""
-    rows, cols = geom.taps(0), geom.taps(1)
-    kw, width = geom.kernel[1], geom.size[1]
-    ho, wo = np.arange(geom.out[0])[:, None], np.arange(geom.out[1])[None, :]
-    safe = np.maximum(tap, 0)
-    index = rows[ho, safe // kw] * width + cols[wo, safe % kw]
+    start_h, start_w = geom.taps(0)[:, 0], geom.taps(1)[:, 0]  # first tap of each window
+    (dh, dw), width = geom.dilation, geom.size[1]
+    i, j = np.divmod(tap, geom.kernel[1])
+    index = (start_h[:, None] + i * dh) * width + start_w[None, :] + j * dw
     # a window of padding only: PyTorch reports its first tap at or after row/column 0
-    first_row = np.where(rows >= 0, rows, np.iinfo(np.int64).max).min(axis=1)
-    first_col = np.where(cols >= 0, cols, np.iinfo(np.int64).max).min(axis=1)
-    empty = first_row[:, None] * width + first_col[None, :]
-    return np.where(tap >= 0, index, empty).astype(np.int64)
+    first_h = start_h + np.maximum(0, -(start_h // dh)) * dh
+    first_w = start_w + np.maximum(0, -(start_w // dw)) * dw
+    return np.where(tap >= 0, index, first_h[:, None] * width + first_w[None, :])
 
 
 def _max_pool2d_fast(x: np.ndarray, geom: _Geometry) -> np.ndarray:
-    """Max pooling without padding: the elementwise maximum of the kh * kw strided slices."""
-    return functools.reduce(np.maximum, _tap_slices(x, geom))
+    """Max pooling as the elementwise maximum of the kh * kw strided slices of the input.
+
+    For 2x2 windows with stride 2 that is ``np.maximum`` of four views of ``x``: no copy
+    of the windows, no padding unless asked for (then ``-inf`` pixels never win).
+    """
+    out = functools.reduce(np.maximum, _tap_slices(_pad(x, geom.pads(), -np.inf), geom))
+    return out.copy() if out.base is not None else out  # a 1x1 window: never return a view
 
 
 def max_pool2d(
@@ -234,9 +234,9 @@ def max_pool2d(
     x4, unbatched = _as_batch(x)
     geom = _Geometry(x4.shape, kernel_size, stride, padding, dilation, ceil_mode)
     return_indices = _check_bool(return_indices, "return_indices")
-    if return_indices or any(sum(p) for p in geom.pads()):
+    if return_indices:
         feature_map, tap = _max_pool_taps(x4, geom)
-    else:  # no padding needed: the fast path gives the same numbers without copying windows
+    else:  # the fast path gives the same numbers without tracking which tap won
         feature_map, tap = _max_pool2d_fast(x4, geom), None
     if unbatched:
         feature_map = feature_map[0]
@@ -313,13 +313,17 @@ def max_pool2d_backward(
     geom = _Geometry(x4.shape, kernel_size, stride, padding, dilation, ceil_mode)
     g = _check_grad_out(grad_out, x4, geom, unbatched)
     _, tap = _max_pool_taps(x4, geom)
-    # each output sends its gradient to the input pixel its index points at
-    n, c, h, w = x4.shape
-    index = _indices(tap, geom)
-    target = index + (np.arange(n * c) * h * w).reshape(n, c, 1, 1)  # into x4.ravel()
-    keep = (index < h * w).ravel()  # a window of padding only has no pixel to send it to
-    grad_x = np.bincount(target.ravel()[keep], weights=g.ravel()[keep], minlength=n * c * h * w)
-    grad_x = grad_x.astype(g.dtype).reshape(x4.shape)
+    # each output sends its gradient to the winning tap of its window
+    grad_padded = _spread_back(g, geom, x4, tap)
+    grad_x = _crop(grad_padded, geom, unbatched=False)
+    empty = tap < 0
+    if empty.any():  # windows of padding only: PyTorch sends their gradient to the flat index
+        n, c, h, w = x4.shape  # it reports, which may wrap into the next row or leave the plane
+        target = _indices(tap, geom) + (np.arange(n * c) * h * w).reshape(n, c, 1, 1)
+        keep = empty & (_indices(tap, geom) < h * w)
+        grad_x += np.bincount(target[keep], g[keep], n * c * h * w).reshape(x4.shape).astype(
+            g.dtype
+        )
     return grad_x[0] if unbatched else grad_x
 
 
@@ -334,17 +338,21 @@ def _check_grad_out(grad_out, x4: np.ndarray, geom: _Geometry, unbatched: bool) 
     return g.astype(np.result_type(x4.dtype, g.dtype), copy=False)
 
 
-def _spread_back(g: np.ndarray, geom: _Geometry, x4: np.ndarray) -> np.ndarray:
-    """Add every window's ``g`` back onto each padded-input pixel the window covers."""
+def _spread_back(g: np.ndarray, geom: _Geometry, x4: np.ndarray, tap=None) -> np.ndarray:
+    """Add every window's ``g`` back onto the padded-input pixels of the window.
+
+    All pixels of the window (average pooling), or only its winning ``tap`` (max pooling).
+    """
     (top, bottom), (left, right) = geom.pads()
     h, w = geom.size
     grad_padded = np.zeros(x4.shape[:2] + (top + h + bottom, left + w + right), dtype=g.dtype)
-    for view in _tap_slices(grad_padded, geom):
-        view += g  # the pixels of one tap's view are distinct, so += is safe
+    for t, view in enumerate(_tap_slices(grad_padded, geom)):
+        view += g if tap is None else g * (tap == t)  # one tap's pixels are distinct: += is safe
     return grad_padded
 
 
 def _crop(grad_padded: np.ndarray, geom: _Geometry, unbatched: bool) -> np.ndarray:
+    """Cut the padding off a gradient: back to the input's shape (a fresh contiguous array)."""
     (top, _), (left, _) = geom.pads()
     h, w = geom.size
     grad_x = grad_padded[..., top : top + h, left : left + w]
