@@ -408,6 +408,13 @@ def _conv_setup(x, weight, bias, stride, padding, dilation, groups, nsp: int):
     return x, weight, bias, stride, pads, dilation, groups, tuple(out), batched
 
 
+def _matmul(a, b) -> np.ndarray:
+    """``np.matmul`` without OpenBLAS's spurious "invalid value" warnings (numpy#24067): some
+    kernels set the FE_INVALID flag on padding lanes. NaN inputs still give NaN outputs."""
+    with np.errstate(invalid="ignore"):
+        return np.matmul(a, b)
+
+
 def _pad(x: np.ndarray, pads) -> np.ndarray:
     """Zero-pad the two spatial axes of an (N, C, H, W) array."""
     if not any(p for pair in pads for p in pair):
@@ -544,7 +551,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
     grad_bias = grad_out.sum(axis=(0, 2, 3))
     dY = grad_out.reshape(N, G, C_out // G, P)
     cols = _im2col(x, (kh, kw), stride, pads, dilation).reshape(N, G, C_g * kh * kw, P)
-    grad_weight = np.matmul(dY, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+    grad_weight = _matmul(dY, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
     grad_x = _conv2d_input_grad(dY, x.shape, weight, stride, pads, dilation, groups, out_size)
     if not batched:
         grad_x = grad_x[0]
@@ -566,7 +573,7 @@ def _conv2d_input_grad(dY, x_shape, weight, stride, pads, dilation, groups, out_
         grad_y = dY.reshape(N, C_out, *out_size)
         return _conv2d_dispatch(grad_y, w_back, back_pads, (1, 1), dilation, G, "auto")
     w_t = weight.reshape(G, C_out // G, C_g * kh * kw).transpose(0, 2, 1)  # (G, C_g kk, C_out/G)
-    dcols = np.matmul(w_t, dY).reshape(N, C_in * kh * kw, -1)
+    dcols = _matmul(w_t, dY).reshape(N, C_in * kh * kw, -1)
     return _col2im(dcols, x_shape, (kh, kw), stride, pads, dilation, out_size)
 
 
@@ -740,10 +747,10 @@ def _conv2d_im2col(x, weight, pads, stride, dilation, groups):
     P = cols.shape[2]
     out_h = (x.shape[2] + sum(pads[0]) - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     if G == 1:
-        out = np.matmul(weight.reshape(C_out, -1), cols)  # (N, C_out, P)
+        out = _matmul(weight.reshape(C_out, -1), cols)  # (N, C_out, P)
     else:
         w = weight.reshape(1, G, C_out // G, C_g * kh * kw)
-        out = np.matmul(w, cols.reshape(N, G, C_g * kh * kw, P))  # (N, G, C_out/G, P)
+        out = _matmul(w, cols.reshape(N, G, C_g * kh * kw, P))  # (N, G, C_out/G, P)
     return out.reshape(N, C_out, out_h, P // out_h)
 
 
@@ -868,7 +875,7 @@ def _conv2d_winograd(x, weight, pads, groups, m: int = 2):
     # U = G g G^T (in float64), then one matrix product per tile position and group.
     U = (Gm @ weight.astype(np.float64) @ Gm.T).astype(x.dtype)  # (C_out, C_g, a, a)
     U = np.ascontiguousarray(U.transpose(2, 3, 0, 1)).reshape(alpha * alpha, G, C_out // G, C_g)
-    M = np.matmul(U, V.reshape(alpha * alpha, G, C_g, N * th * Q))  # (a*a, G, C_out/G, N th Q)
+    M = _matmul(U, V.reshape(alpha * alpha, G, C_g, N * th * Q))  # (a*a, G, C_out/G, N th Q)
     del V
     M = M.reshape(alpha, alpha, C_out * N * th * Q)
     # Y = A^T M A, then the m x m output phases are interleaved into NCHW.
