@@ -549,32 +549,70 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
     P = out_size[0] * out_size[1]
 
     grad_bias = grad_out.sum(axis=(0, 2, 3))
-    dY = grad_out.reshape(N, G, C_out // G, P)
-    cols = _im2col(x, (kh, kw), stride, pads, dilation).reshape(N, G, C_g * kh * kw, P)
-    grad_weight = _matmul(dY, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
-    grad_x = _conv2d_input_grad(dY, x.shape, weight, stride, pads, dilation, groups, out_size)
+    back_pads = [(d * (k - 1) - p0, d * (k - 1) - p1)
+                 for (p0, p1), k, d in zip(pads, (kh, kw), dilation, strict=True)]
+    winograd_back = ((kh, kw) == (3, 3) and stride == (1, 1) and dilation == (1, 1)
+                     and min(p for pair in back_pads for p in pair) >= 0
+                     and _winograd_pays_off(C_out // G, *out_size))
+    if stride == (1, 1) and not winograd_back:
+        grad_x, grad_weight = _backward_stride1(grad_out, x, weight, pads, dilation, groups)
+    else:
+        # The textbook route: grad_weight = dY cols^T, grad_x = col2im(W^T dY).
+        dY = grad_out.reshape(N, G, C_out // G, P)
+        cols = _im2col(x, (kh, kw), stride, pads, dilation).reshape(N, G, C_g * kh * kw, P)
+        grad_weight = _matmul(dY, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+        del cols
+        if winograd_back:
+            # grad_x is the "full" correlation of grad_out with the flipped kernel (in and out
+            # channels swapped in every group): a forward convolution, done by Winograd.
+            w_back = weight.reshape(G, C_out // G, C_g, kh, kw)[:, :, :, ::-1, ::-1]
+            w_back = np.ascontiguousarray(w_back.transpose(0, 2, 1, 3, 4)).reshape(
+                C_in, C_out // G, kh, kw)
+            grad_x = _conv2d_winograd(grad_out, w_back, back_pads, G)
+        else:
+            w_t = weight.reshape(G, C_out // G, C_g * kh * kw).transpose(0, 2, 1)
+            dcols = _matmul(w_t, dY).reshape(N, C_in * kh * kw, P)
+            grad_x = _col2im(dcols, x.shape, (kh, kw), stride, pads, dilation, out_size)
     if not batched:
         grad_x = grad_x[0]
     return grad_x, grad_weight, grad_bias
 
 
-def _conv2d_input_grad(dY, x_shape, weight, stride, pads, dilation, groups, out_size):
-    N, C_in, H, W = x_shape
+def _backward_stride1(grad_out, x, weight, pads, dilation, groups):
+    """Both gradients for stride 1, one kernel tap at a time, on flat channel planes.
+
+    Every (channel, image) plane of the padded input is stored flat with row length Wp, and
+    the output gradient is widened with zero columns to the same row length. Kernel tap
+    (a, b) is then a shift by ``a dH Wp + b dW`` in the flat planes, so for each tap
+    ``grad_weight[:, :, a, b] = dY_wide . x_shifted^T`` and ``grad_x_shifted += w[:, :, a, b]^T
+    . dY_wide`` are plain matrix products on contiguous blocks (no im2col matrix).
+    """
+    N, C_in, H, W = x.shape
     C_out, C_g, kh, kw = weight.shape
-    G = groups
-    back_pads = [(d * (k - 1) - p0, d * (k - 1) - p1)
-                 for (p0, p1), k, d in zip(pads, (kh, kw), dilation, strict=True)]
-    fast = (kh, kw) == (3, 3) and dilation == (1, 1) and _winograd_pays_off(C_out // G, *out_size)
-    if fast and stride == (1, 1) and all(p >= 0 for pair in back_pads for p in pair):
-        # Full correlation of grad_out with the flipped kernel, in/out channels swapped per group.
-        w_back = weight.reshape(G, C_out // G, C_g, kh, kw)[:, :, :, ::-1, ::-1]
-        w_back = np.ascontiguousarray(w_back.transpose(0, 2, 1, 3, 4)).reshape(
-            C_in, C_out // G, kh, kw)
-        grad_y = dY.reshape(N, C_out, *out_size)
-        return _conv2d_dispatch(grad_y, w_back, back_pads, (1, 1), dilation, G, "auto")
-    w_t = weight.reshape(G, C_out // G, C_g * kh * kw).transpose(0, 2, 1)  # (G, C_g kk, C_out/G)
-    dcols = _matmul(w_t, dY).reshape(N, C_in * kh * kw, -1)
-    return _col2im(dcols, x_shape, (kh, kw), stride, pads, dilation, out_size)
+    G, O_g = groups, C_out // groups
+    (dh, dw), ((top, bottom), (left, right)) = dilation, pads
+    Hp, Wp = H + top + bottom, W + left + right
+    oh, ow = grad_out.shape[2:]
+    L, extra = oh * Wp, dw * (kw - 1)
+    wide = np.zeros((C_out, N, oh, Wp), dtype=x.dtype)
+    wide[..., :ow] = grad_out.transpose(1, 0, 2, 3)
+    wide = wide.reshape(G, O_g, N * L)
+    planes = np.zeros((C_in, N, Hp * Wp + extra), dtype=x.dtype)
+    planes[:, :, : Hp * Wp].reshape(C_in, N, Hp, Wp)[:, :, top: top + H, left: left + W] = \
+        x.transpose(1, 0, 2, 3)
+    planes = planes.reshape(G, C_g, N, -1)
+    grad_weight = np.empty((G, O_g, C_g, kh, kw), dtype=x.dtype)
+    grad_planes = np.zeros_like(planes)
+    for a in range(kh):
+        for b in range(kw):
+            offset = a * dh * Wp + b * dw
+            shifted = np.ascontiguousarray(planes[..., offset: offset + L]).reshape(G, C_g, -1)
+            grad_weight[..., a, b] = _matmul(wide, shifted.transpose(0, 2, 1))
+            w_ab = weight[:, :, a, b].reshape(G, O_g, C_g).transpose(0, 2, 1)
+            grad_planes[..., offset: offset + L] += _matmul(w_ab, wide).reshape(G, C_g, N, L)
+    grad_x = grad_planes.reshape(C_in, N, -1)[:, :, : Hp * Wp].reshape(C_in, N, Hp, Wp)
+    grad_x = np.ascontiguousarray(grad_x[:, :, top: top + H, left: left + W].transpose(1, 0, 2, 3))
+    return grad_x, grad_weight.reshape(weight.shape)
 
 
 # --------------------------------------------------------------------------------------------
