@@ -293,3 +293,12 @@ def test_torus_distances_chunking_handles_big_inputs():
 def test_torus_distances_rejects_bad_input(args, exc, name):
     with pytest.raises(exc, match=name):
         torus_distances(*args)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import helpers.dims
+
+    result = doctest.testmod(helpers.dims)
+    assert result.attempted >= 6 and result.failed == 0
