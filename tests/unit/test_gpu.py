@@ -93,6 +93,23 @@ def test_conv2d_equals_torch_forward_and_gradients(device, case):
         close(grad, expected_grad)
 
 
+@pytest.mark.parametrize("device", DEVICES)
+@settings(max_examples=100, deadline=None)
+@given(conv_cases())
+def test_im2col_is_the_matrix_of_torch_unfold(device, case):
+    """conv2d's patches (from a strided view) are exactly torch.nn.functional.unfold's."""
+    x = torch.randn(case["x_shape"], dtype=case["dtype"], device=device)
+    kernel, kwargs = case["w_shape"][2:], case["kwargs"]
+    if isinstance(kwargs["padding"], str):
+        return  # F.unfold has no "same"/"valid"; conv2d's test covers them
+    pad = kwargs["padding"] if isinstance(kwargs["padding"], tuple) else (kwargs["padding"],) * 2
+    expected = F.unfold(x, kernel, dilation=kwargs["dilation"], padding=pad,
+                        stride=kwargs["stride"])
+    pads = ((pad[0], pad[0]), (pad[1], pad[1]))
+    actual = gpu._im2col(x, kernel, kwargs["stride"], pads, kwargs["dilation"])
+    assert torch.equal(actual, expected)
+
+
 def test_conv2d_matches_the_lecture_example():
     """A 3x3 image, a 2x2 kernel: each output is the dot product of a patch with the kernel."""
     x = torch.tensor([[[[1.0, 2, 3], [4, 5, 6], [7, 8, 9]]]])
