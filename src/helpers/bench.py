@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import conv
-from ._validate import as_int, as_tuple
+from ._validate import as_int, as_tuple, check_choice
 
 __all__ = [
     "LAYERS",
@@ -61,8 +61,9 @@ TARGETS = {
 _TUNABLES = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296"
 
 
-def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` in seconds, after ``warmup`` untimed calls.
+def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1,
+              clock: str = "wall") -> float:
+    """Median time of ``fn()`` in seconds, after ``warmup`` untimed calls.
 
     Parameters
     ----------
@@ -72,6 +73,10 @@ def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> fl
         Number of timed calls (at least 1); the median is robust to a few slow outliers.
     warmup : int
         Untimed calls first (caches, allocator, lazy initialisation).
+    clock : {"wall", "cpu"}
+        ``"wall"``: elapsed time (``time.perf_counter``). ``"cpu"``: CPU time of this process
+        (``time.process_time``), which ignores the time other programs hold the CPU -- a
+        steadier measure of single-threaded code on a shared machine.
 
     Returns
     -------
@@ -87,13 +92,15 @@ def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> fl
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     repeats = as_int(repeats, "repeats", minimum=1)
     warmup = as_int(warmup, "warmup", minimum=0)
+    check_choice(clock, "clock", ("wall", "cpu"))
+    now = time.perf_counter if clock == "wall" else time.process_time
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = now()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(now() - start)
     return float(np.median(times))
 
 
@@ -149,7 +156,7 @@ def conv2d_flops(x_shape, weight_shape, stride=1, padding=0, dilation=1, groups=
     return 2 * N * C_out * out_h * out_w * C_g * kh * kw
 
 
-def gemm_gflops(n: int = 2048, repeats: int = 3) -> dict[str, float]:
+def gemm_gflops(n: int = 2048, repeats: int = 3, clock: str = "wall") -> dict[str, float]:
     """GFLOP/s of an ``n x n x n`` float32 matrix product in NumPy and in PyTorch.
 
     Run it at the thread count you care about (the report limits both to one thread); it is
@@ -169,8 +176,8 @@ def gemm_gflops(n: int = 2048, repeats: int = 3) -> dict[str, float]:
     ta, tb = torch.from_numpy(a), torch.from_numpy(b)
     flops = 2.0 * n**3
     return {
-        "numpy": gflops(flops, time_call(lambda: a @ b, repeats)),
-        "torch": gflops(flops, time_call(lambda: ta @ tb, repeats)),
+        "numpy": gflops(flops, time_call(lambda: a @ b, repeats, clock=clock)),
+        "torch": gflops(flops, time_call(lambda: ta @ tb, repeats, clock=clock)),
     }
 
 
@@ -184,6 +191,11 @@ def _print_table(title: str, header: list[str], rows: list[list[str]], out) -> N
     print("  ".join("-" * w for w in widths), file=out)
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)), file=out)
+
+
+def _num(value: float) -> str:
+    """Three significant digits without exponent noise: 0.0123, 1.58, 27.5, 5947."""
+    return f"{value:.3g}" if value < 1000 else f"{value:.0f}"
 
 
 def _shape_text(spec) -> str:
@@ -208,7 +220,8 @@ def _forward_methods(spec) -> dict[str, Callable]:
     return methods
 
 
-def run_report(quick: bool = False, repeats: int | None = None, out=None) -> dict:
+def run_report(quick: bool = False, repeats: int | None = None, out=None,
+               clock: str = "wall") -> dict:
     """Measure and print the benchmark tables; return the measured rows.
 
     Parameters
@@ -219,6 +232,8 @@ def run_report(quick: bool = False, repeats: int | None = None, out=None) -> dic
         Timed calls per entry (median); default 7, or 2 with ``quick``.
     out : file, optional
         Where to print (default ``sys.stdout``).
+    clock : {"wall", "cpu"}
+        What to time, see :func:`time_call`.
 
     Returns
     -------
@@ -232,16 +247,22 @@ def run_report(quick: bool = False, repeats: int | None = None, out=None) -> dic
 
     out = sys.stdout if out is None else out
     repeats = (2 if quick else 7) if repeats is None else as_int(repeats, "repeats", minimum=1)
+    check_choice(clock, "clock", ("wall", "cpu"))
+
+    def timed(fn):
+        return time_call(fn, repeats, clock=clock)
+
     layers = QUICK_LAYERS if quick else LAYERS
     torch.set_num_threads(1)
     results: dict = {"forward": [], "backward": [], "maxpool": [], "summary": []}
     with threadpool_limits(limits=1):
-        gemm = gemm_gflops(256 if quick else 2048, repeats=min(repeats, 3))
+        gemm = gemm_gflops(256 if quick else 2048, repeats=min(repeats, 3), clock=clock)
         results["gemm"] = gemm
         print(f"# helpers.bench -- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", file=out)
         print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} "
               f"CPUs; Python {platform.python_version()}, NumPy {np.__version__}, "
-              f"PyTorch {torch.__version__}; 1 thread; float32; median of {repeats}", file=out)
+              f"PyTorch {torch.__version__}; 1 thread; float32; median of {repeats} ({clock} "
+              f"clock); GLIBC_TUNABLES={os.environ.get('GLIBC_TUNABLES', 'unset')}", file=out)
         print(f"GEMM ceiling ({256 if quick else 2048}^3 float32): NumPy {gemm['numpy']:.0f} "
               f"GFLOP/s, PyTorch {gemm['torch']:.0f} GFLOP/s", file=out)
         rng = np.random.default_rng(0)
@@ -250,14 +271,14 @@ def run_report(quick: bool = False, repeats: int | None = None, out=None) -> dic
             x = rng.standard_normal(spec["x"], dtype=np.float32)
             w = rng.standard_normal(spec["w"], dtype=np.float32)
             data[name] = (x, w)
-        results["forward"] = _forward_section(layers, data, repeats, torch, F, out)
-        results["backward"] = _backward_section(layers, data, repeats, torch, F, out)
-        results["maxpool"] = _maxpool_section(quick, repeats, torch, F, out)
+        results["forward"] = _forward_section(layers, data, timed, torch, F, out)
+        results["backward"] = _backward_section(layers, data, timed, torch, F, out)
+        results["maxpool"] = _maxpool_section(quick, timed, torch, F, out)
     results["summary"] = _summary(results, out)
     return results
 
 
-def _forward_section(layers, data, repeats, torch, F, out) -> list[dict]:
+def _forward_section(layers, data, timed, torch, F, out) -> list[dict]:
     rows, table = [], []
     for name, spec in layers.items():
         x, w = data[name]
@@ -266,24 +287,29 @@ def _forward_section(layers, data, repeats, torch, F, out) -> list[dict]:
         flops = conv2d_flops(spec["x"], spec["w"], **kw)
         reference = F.conv2d(xt.double(), wt.double(), **kw).numpy()
         scale = np.abs(reference).max()
-        t_torch = time_call(lambda xt=xt, wt=wt, kw=kw: F.conv2d(xt, wt, **kw), repeats)
+        t_torch = timed(lambda xt=xt, wt=wt, kw=kw: F.conv2d(xt, wt, **kw))
         entries = [("torch", t_torch, F.conv2d(xt, wt, **kw).numpy())]
         for method, fn in _forward_methods(spec).items():
-            t = time_call(lambda fn=fn, x=x, w=w: fn(x, w), repeats)
+            t = timed(lambda fn=fn, x=x, w=w: fn(x, w))
             entries.append((method, t, fn(x, w)))
+        # The bound of any im2col method: its matrix product alone, columns already built.
+        cols = conv.im2col(x, spec["w"][2:], **kw)
+        w2 = w.reshape(w.shape[0], -1)
+        t = timed(lambda w2=w2, cols=cols: np.matmul(w2, cols))
+        entries.append(("(im2col GEMM only)", t, np.matmul(w2, cols).reshape(reference.shape)))
         for method, t, y in entries:
             row = dict(layer=name, shape=_shape_text(spec), method=method, ms=t * 1e3,
                        gflops=gflops(flops, t), ratio=t / t_torch,
                        rel_err=float(np.abs(y - reference).max() / scale))
             rows.append(row)
-            table.append([name, row["shape"], method, f"{row['ms']:.2f}", f"{row['gflops']:.1f}",
-                          f"{row['ratio']:.2f}", f"{row['rel_err']:.1e}"])
+            table.append([name, row["shape"], method, _num(row["ms"]), _num(row["gflops"]),
+                          _num(row["ratio"]), f"{row['rel_err']:.1e}"])
     _print_table("forward: conv2d(x, w) vs torch.nn.functional.conv2d",
                  ["layer", "shape", "method", "ms", "GFLOP/s", "x torch", "rel err"], table, out)
     return rows
 
 
-def _backward_section(layers, data, repeats, torch, F, out) -> list[dict]:
+def _backward_section(layers, data, timed, torch, F, out) -> list[dict]:
     rows, table = [], []
     for name, spec in layers.items():
         x, w = data[name]
@@ -295,11 +321,10 @@ def _backward_section(layers, data, repeats, torch, F, out) -> list[dict]:
         y = F.conv2d(xt, wt, bt, **kw)
         g = np.random.default_rng(1).standard_normal(tuple(y.shape), dtype=np.float32)
         gt = torch.from_numpy(g)
-        t_torch = time_call(
-            lambda y=y, xt=xt, wt=wt, bt=bt, gt=gt: torch.autograd.grad(
-                y, (xt, wt, bt), gt, retain_graph=True), repeats)
+        t_torch = timed(lambda y=y, xt=xt, wt=wt, bt=bt, gt=gt: torch.autograd.grad(
+            y, (xt, wt, bt), gt, retain_graph=True))
         ref = [a.double().numpy() for a in torch.autograd.grad(y, (xt, wt), gt)]
-        t = time_call(lambda g=g, x=x, w=w, kw=kw: conv.conv2d_backward(g, x, w, **kw), repeats)
+        t = timed(lambda g=g, x=x, w=w, kw=kw: conv.conv2d_backward(g, x, w, **kw))
         gx, gw, _ = conv.conv2d_backward(g, x, w, **kw)
         err = max(float(np.abs(a - r).max() / np.abs(r).max()) for a, r in zip(
             (gx, gw), ref, strict=True))
@@ -307,14 +332,14 @@ def _backward_section(layers, data, repeats, torch, F, out) -> list[dict]:
             row = dict(layer=name, shape=_shape_text(spec), method=method, ms=tm * 1e3,
                        gflops=gflops(flops, tm), ratio=tm / t_torch, rel_err=e)
             rows.append(row)
-            table.append([name, row["shape"], method, f"{row['ms']:.2f}", f"{row['gflops']:.1f}",
-                          f"{row['ratio']:.2f}", f"{e:.1e}"])
+            table.append([name, row["shape"], method, _num(row["ms"]), _num(row["gflops"]),
+                          _num(row["ratio"]), f"{e:.1e}"])
     _print_table("backward: conv2d_backward vs torch autograd (grad_x, grad_weight, grad_bias)",
                  ["layer", "shape", "method", "ms", "GFLOP/s", "x torch", "rel err"], table, out)
     return rows
 
 
-def _maxpool_section(quick, repeats, torch, F, out) -> list[dict]:
+def _maxpool_section(quick, timed, torch, F, out) -> list[dict]:
     try:
         from . import pool
     except ImportError:
@@ -325,14 +350,14 @@ def _maxpool_section(quick, repeats, torch, F, out) -> list[dict]:
     for name, shape in (QUICK_POOL_SHAPES if quick else POOL_SHAPES).items():
         x = rng.standard_normal(shape, dtype=np.float32)
         xt = torch.from_numpy(x)
-        t_torch = time_call(lambda xt=xt: F.max_pool2d(xt, 2), repeats)
-        t = time_call(lambda x=x: pool.max_pool2d(x, 2), repeats)
+        t_torch = timed(lambda xt=xt: F.max_pool2d(xt, 2))
+        t = timed(lambda x=x: pool.max_pool2d(x, 2))
         same = bool(np.array_equal(pool.max_pool2d(x, 2), F.max_pool2d(xt, 2).numpy()))
         for method, tm in (("torch", t_torch), ("pool.max_pool2d", t)):
             row = dict(layer=name, shape="x".join(map(str, shape)) + " k2 s2", method=method,
                        ms=tm * 1e3, ratio=tm / t_torch, equal=same)
             rows.append(row)
-            table.append([name, row["shape"], method, f"{row['ms']:.3f}", f"{row['ratio']:.2f}",
+            table.append([name, row["shape"], method, _num(row["ms"]), _num(row["ratio"]),
                           "yes" if same else "NO"])
     _print_table("max-pooling 2x2, stride 2: pool.max_pool2d vs torch.nn.functional.max_pool2d",
                  ["case", "shape", "method", "ms", "x torch", "equal"], table, out)
@@ -344,14 +369,14 @@ def _summary(results, out) -> list[dict]:
     for section, targets in TARGETS.items():
         for layer, target in targets.items():
             mine = [r for r in results[section] if r["layer"] == layer
-                    and not r["method"].startswith("torch")]
+                    and not r["method"].startswith(("torch", "("))]
             if not mine:
                 continue
             best = min(mine, key=lambda r: r["ratio"])
             met = best["ratio"] <= target
             rows.append(dict(section=section, layer=layer, method=best["method"],
                              ratio=best["ratio"], target=target, met=met))
-            table.append([section, layer, best["method"], f"{best['ratio']:.2f}",
+            table.append([section, layer, best["method"], _num(best["ratio"]),
                           f"<= {target}", "yes" if met else "no"])
     _print_table("targets: best NumPy time / PyTorch time",
                  ["section", "layer", "best method", "x torch", "target", "met"], table, out)
@@ -363,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny shapes (smoke test)")
     parser.add_argument("--repeats", type=int, default=None, help="timed calls per entry")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall time (default) or CPU time of this process")
     parser.add_argument("--no-reexec", action="store_true",
                         help="do not restart with GLIBC_TUNABLES set (see BENCHMARKS.md)")
     args = parser.parse_args(argv)
@@ -374,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, GLIBC_TUNABLES=_TUNABLES)
         argv = sys.argv[1:] if argv is None else argv
         os.execve(sys.executable, [sys.executable, "-m", "helpers.bench", *argv], env)
-    run_report(quick=args.quick, repeats=args.repeats)
+    run_report(quick=args.quick, repeats=args.repeats, clock=args.clock)
     return 0
 
 

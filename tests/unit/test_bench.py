@@ -60,7 +60,7 @@ def _check_report(text: str) -> None:
     for line in text.splitlines():
         cells = line.split()
         if line.startswith(("a ", "b ", "c ", "d ", "p1 ", "p2 ")) and len(cells) >= 4:
-            numbers = [c for c in cells if re.fullmatch(r"\d+\.\d+", c)]
+            numbers = [c for c in cells if re.fullmatch(r"\d+(\.\d+)?", c)]
             assert numbers, line
             ratios.extend(float(c) for c in numbers)
     assert ratios and all(r > 0 and np.isfinite(r) for r in ratios)
