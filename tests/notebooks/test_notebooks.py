@@ -67,6 +67,8 @@ def test_second_cell_seeds_everything(path):
 def test_committed_with_outputs_and_no_errors(path):
     nb = read(path)
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    # without language_info the site build warns "No source code lexer found" for every cell
+    assert nb.metadata.get("language_info", {}).get("name") == "python"
     for index, cell in enumerate(code_cells(nb)):
         assert cell.get("execution_count"), f"code cell {index} has not been executed"
         for output in cell.get("outputs", []):
