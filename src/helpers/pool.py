@@ -269,11 +269,16 @@ def max_pool1d(
     """
     x = as_real_array(x, "x")
     check_ndim(x, "x", (2, 3), "(N, C, L) or (C, L)")
-    args = [as_int(kernel_size, "kernel_size", 1)]
-    args.append(args[0] if stride is None else as_int(stride, "stride", 1))
-    args += [as_int(padding, "padding", 0), as_int(dilation, "dilation", 1)]
-    kernel, step, pad, dil = ((1, a) for a in args)
-    out = max_pool2d(x[..., None, :], kernel, step, (0, pad[1]), dil, ceil_mode, return_indices)
+    if 0 in x.shape[-2:]:
+        raise ValueError(f"x must have non-empty C and L axes, got shape {x.shape}")
+    kernel = as_int(kernel_size, "kernel_size", 1)
+    step = kernel if stride is None else as_int(stride, "stride", 1)
+    pad, dil = as_int(padding, "padding", 0), as_int(dilation, "dilation", 1)
+    if pad > kernel // 2:
+        raise ValueError(f"padding must be at most kernel_size // 2 = {kernel // 2}, got {pad}")
+    _output_size(x.shape[-1], kernel, step, pad, dil, False, "L")  # kernel too large?
+    out = max_pool2d(x[..., None, :], (1, kernel), (1, step), (0, pad), (1, dil), ceil_mode,
+                     return_indices)
     if return_indices:
         return out[0][..., 0, :], out[1][..., 0, :]
     return out[..., 0, :]
