@@ -802,16 +802,33 @@ def _conv2d_fft(x, weight, pads, stride, dilation, groups):
     reach_h, reach_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     dilated = np.zeros((C_out, C_g, reach_h, reach_w), dtype=x.dtype)
     dilated[:, :, ::dh, ::dw] = weight  # dilation = zeros between the kernel taps
-    X = np.fft.rfft2(xp, s=(Hp, Wp)).reshape(N, G, C_g, Hp, -1)
-    K = np.fft.rfft2(dilated, s=(Hp, Wp)).reshape(G, C_out // G, C_g, Hp, -1)
+    size = (_fast_length(Hp), _fast_length(Wp))  # zero-padding further changes nothing below
+    X = np.fft.rfft2(xp, s=size).reshape(N, G, C_g, size[0], -1)
+    K = np.fft.rfft2(dilated, s=size).reshape(G, C_out // G, C_g, size[0], -1)
     K = K.conj()
     Y = X[:, :, :1] * K[None, :, :, 0]  # (N, G, C_out/G, Hp, Wp/2 + 1): sum over channels c
     for c in range(1, C_g):
         Y += X[:, :, c: c + 1] * K[None, :, :, c]
-    y = np.fft.irfft2(Y.reshape(N, C_out, Hp, -1), s=(Hp, Wp))
+    y = np.fft.irfft2(Y.reshape(N, C_out, size[0], -1), s=size)
     # Circular correlation equals the linear one wherever the kernel does not wrap around.
     y = y[:, :, : Hp - reach_h + 1: sh, : Wp - reach_w + 1: sw]
     return np.ascontiguousarray(y, dtype=x.dtype)
+
+
+def _fast_length(n: int) -> int:
+    """The smallest 2^a 3^b 5^c >= n: FFT lengths with only small prime factors are fast."""
+    best = 1 << max(0, (n - 1).bit_length())
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            p = p35
+            while p < n:
+                p *= 2
+            best = min(best, p)
+            p35 *= 3
+        p5 *= 5
+    return best
 
 
 # Winograd minimal filtering F(m x m, 3 x 3) (Lavin & Gray 2016): Y = A^T [U * V] A, with the
