@@ -215,7 +215,7 @@ def _forward_methods(spec) -> dict[str, Callable]:
     if spec["w"][2:] == (3, 3) and spec["stride"] == 1:
         pads = [(spec["padding"], spec["padding"])] * 2
         methods["winograd"] = lambda x, w: conv.conv2d(x, w, method="winograd", **kw)
-        methods["winograd F4x4"] = lambda x, w: conv._conv2d_winograd(x, w, pads, 1, m=4)
+        methods["(winograd F4x4)"] = lambda x, w: conv._conv2d_winograd(x, w, pads, 1, m=4)
     methods["auto"] = lambda x, w: conv.conv2d(x, w, **kw)
     return methods
 

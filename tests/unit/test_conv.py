@@ -569,3 +569,17 @@ def test_bad_input_raises_a_named_error(error, message, call):
 def test_empty_input_is_rejected():
     with pytest.raises(ValueError, match="x must not be empty"):
         conv.correlate1d(np.ones(0), [1.0])
+
+
+@FEW
+@given(case=conv2d_cases(max_size=8), seed=st.integers(0, 2**16))
+def test_im2col_cache_blocked_path_equals_torch(case, seed):
+    """Large layers build their columns a few output rows at a time; force that path here."""
+    x, w, b, kw = _make(dict(case, dtype=np.float64), seed)
+    saved = conv._BLOCK_ELEMENTS
+    conv._BLOCK_ELEMENTS = 1  # one output row per block, every image and every row a block
+    try:
+        out = conv.conv2d(x, w, b, method="im2col", **kw)
+    finally:
+        conv._BLOCK_ELEMENTS = saved
+    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
