@@ -680,7 +680,8 @@ def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1) -> n
     Parameters
     ----------
     cols : array_like, shape (N, C * kH * kW, H_out * W_out)
-    input_shape : tuple (N, C, H, W)
+    input_shape : tuple (N, C, H, W), or (H, W) like ``torch.nn.functional.fold``'s
+        ``output_size`` (then N and C are read from ``cols``)
     kernel_size, stride, padding, dilation : int or (int, int)
 
     Returns
@@ -695,8 +696,15 @@ def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1) -> n
            [1., 2., 1.]])
     """
     cols = _array(cols, "cols", (3,), "(N, C * kH * kW, H_out * W_out)")
-    shape = as_tuple(input_shape, "input_shape", 4, minimum=1)
     kernel, stride, pads, dilation = _geometry_args(kernel_size, stride, padding, dilation)
+    if isinstance(input_shape, (tuple, list)) and len(input_shape) == 2:
+        taps = kernel[0] * kernel[1]
+        if cols.shape[1] % taps:
+            raise ValueError(f"cols must have C * kH * kW = a multiple of {taps} rows, "
+                             f"got shape {cols.shape}")
+        input_shape = (cols.shape[0], cols.shape[1] // taps,
+                       *as_tuple(input_shape, "input_shape", 2, minimum=1))
+    shape = as_tuple(input_shape, "input_shape", 4, minimum=1)
     out_size = _out_size(shape[2:], kernel, stride, pads, dilation, name="input_shape")
     expected = (shape[0], shape[1] * kernel[0] * kernel[1], out_size[0] * out_size[1])
     if cols.shape != expected:

@@ -583,3 +583,15 @@ def test_im2col_cache_blocked_path_equals_torch(case, seed):
     finally:
         conv._BLOCK_ELEMENTS = saved
     np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
+
+
+def test_im2col_col2im_match_torch_unfold_fold():
+    rng = _rng(11)
+    x = rng.standard_normal((2, 3, 7, 8))
+    kw = dict(kernel_size=(2, 3), stride=(2, 1), padding=(1, 0), dilation=(1, 2))
+    cols = conv.im2col(x, **kw)
+    np.testing.assert_allclose(cols, F.unfold(torch.from_numpy(x), **kw).numpy(), atol=1e-12)
+    c = rng.standard_normal(cols.shape)
+    expected = F.fold(torch.from_numpy(c), output_size=(7, 8), **kw).numpy()
+    np.testing.assert_allclose(conv.col2im(c, (7, 8), **kw), expected, atol=1e-12)
+    np.testing.assert_allclose(conv.col2im(c, x.shape, **kw), expected, atol=1e-12)
