@@ -24,7 +24,8 @@ even kernels one sample to the right, ``(M - 1) // 2``, and so does PyTorch's
 ``padding="same"``, which :func:`conv2d` follows. For odd kernels all of them agree.
 
 Methods of :func:`conv2d`: ``"loops"`` is the reference to read line by line; ``"im2col"``
-copies every window into a column and does one matrix product; ``"fft"`` multiplies spectra;
+copies every window into a column and does one matrix product (for large layers a block of
+output rows at a time, so the columns stay in the CPU cache); ``"fft"`` multiplies spectra;
 ``"winograd"`` (3x3 kernels, stride 1, dilation 1) uses Lavin & Gray's minimal filtering
 F(2x2, 3x3), which needs 16 multiplications per 2x2 output tile instead of 36; ``"auto"`` picks
 Winograd where it applies and pays off, im2col otherwise. The fast paths live in private
