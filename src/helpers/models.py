@@ -15,7 +15,7 @@ from torch import nn
 
 from ._validate import as_int
 
-__all__ = ["cnn1d", "count_params", "logistic", "mlp", "small_cnn"]
+__all__ = ["AddChannel", "cnn1d", "count_params", "logistic", "mlp", "small_cnn"]
 
 
 def _as_widths(value, name: str) -> tuple[int, ...]:
@@ -110,7 +110,7 @@ def small_cnn(
     num_classes = as_int(num_classes, "num_classes", minimum=1)
     widths = _as_widths(channels, "channels")
     size = as_int(image_size, "image_size", minimum=1)
-    layers: list[nn.Module] = [_AddChannel(3)] if in_channels == 1 else []
+    layers: list[nn.Module] = [AddChannel(3)] if in_channels == 1 else []
     for width in widths:
         layers += [nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
         in_channels, size = width, size // 2
@@ -154,7 +154,7 @@ def cnn1d(
     size = as_int(length, "length", minimum=1)
     num_classes = as_int(num_classes, "num_classes", minimum=1)
     channels = as_int(channels, "channels", minimum=1)
-    layers: list[nn.Module] = [_AddChannel(2)]
+    layers: list[nn.Module] = [AddChannel(2)]
     in_channels = 1
     for kernel in (5, 3, 3):
         size = (size + 2 - kernel) // 2 + 1
@@ -166,8 +166,18 @@ def cnn1d(
     return nn.Sequential(*layers)
 
 
-class _AddChannel(nn.Module):
-    """Insert a channel axis of size 1 when the input has ``ndim - 1`` axes."""
+class AddChannel(nn.Module):
+    """Insert a channel axis of size 1 when the input lacks it.
+
+    Inputs with ``ndim - 1`` axes, ``(N, H, W)`` for ``ndim=3``, become ``(N, 1, H, W)``;
+    inputs that already have ``ndim`` axes pass unchanged. It lets the models take grey
+    images (or signals) as loaders return them.
+
+    Examples
+    --------
+    >>> AddChannel(3)(torch.zeros(2, 28, 28)).shape
+    torch.Size([2, 1, 28, 28])
+    """
 
     def __init__(self, ndim: int):
         super().__init__()

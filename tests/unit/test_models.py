@@ -96,3 +96,10 @@ def test_count_params_skips_frozen():
 def test_bad_arguments(call, error, word):
     with pytest.raises(error, match=word):
         call()
+
+
+def test_add_channel():
+    layer = models.AddChannel(3)
+    assert layer(torch.zeros(2, 5, 6)).shape == (2, 1, 5, 6)
+    x = torch.zeros(2, 3, 5, 6)
+    assert layer(x) is x, "an input that has its channel axis passes unchanged"
