@@ -17,7 +17,7 @@ import numpy as np
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "device", "seed_everything"]
+__all__ = ["__version__", "device", "glue", "seed_everything"]
 
 
 def device(prefer: str | None = None):
@@ -95,3 +95,25 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
     return np.random.default_rng(seed)
+
+
+def glue(name: str, value, display: bool = False):
+    """Make ``value`` citable in the chapter's prose as ``{glue:text}`name` ``; return ``value``.
+
+    In a book build this is ``myst_nb.glue``. Where myst-nb is not installed (Colab, a plain
+    Jupyter install) it does nothing, so a chapter runs everywhere.
+
+    Examples
+    --------
+    >>> import helpers
+    >>> helpers.glue("answer", 42)
+    42
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}")
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return value
+    myst_glue(name, value, display=display)
+    return value

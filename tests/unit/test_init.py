@@ -70,3 +70,11 @@ def test_importing_helpers_does_not_import_torch():
     code = "import sys, helpers; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", "the NumPy chapters must not pay for importing PyTorch"
+
+
+def test_glue_returns_the_value_with_or_without_myst_nb(monkeypatch):
+    assert helpers.glue("x", 3.5) == 3.5
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # as in Colab: import fails
+    assert helpers.glue("y", [1, 2]) == [1, 2]
+    with pytest.raises(TypeError, match="name"):
+        helpers.glue("", 1)
