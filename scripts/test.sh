@@ -8,7 +8,8 @@ bash scripts/setup.sh
 export CNN_BOOK_OFFLINE=1
 export MPLBACKEND=Agg
 if [ $# -eq 0 ]; then
-  set -- tests chapters
+  # docstring examples of the helpers, the tests, then every chapter under nbval
+  set -- --doctest-modules src/helpers tests chapters
 fi
 exec .venv/bin/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
   --nbval-cell-timeout=600 "$@"
