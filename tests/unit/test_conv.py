@@ -595,3 +595,19 @@ def test_im2col_col2im_match_torch_unfold_fold():
     expected = F.fold(torch.from_numpy(c), output_size=(7, 8), **kw).numpy()
     np.testing.assert_allclose(conv.col2im(c, (7, 8), **kw), expected, atol=1e-12)
     np.testing.assert_allclose(conv.col2im(c, x.shape, **kw), expected, atol=1e-12)
+
+
+@FEW
+@given(case=winograd_cases(), seed=st.integers(0, 2**16), m=st.sampled_from([2, 4]))
+def test_winograd_weight_gradient_equals_torch(case, seed, m):
+    """The transposed Winograd formula used by conv2d_backward for large 3x3 layers."""
+    x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
+    pads = conv._padding_pairs(kw["padding"], (3, 3), (1, 1), (1, 1), 2)
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w).requires_grad_()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = F.conv2d(xt, wt, padding=kw["padding"], groups=kw["groups"])
+    g = _rng(seed + 2).standard_normal(tuple(y.shape))
+    y.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(conv._winograd_weight_grad(g, x, pads, kw["groups"], m=m),
+                               wt.grad.numpy(), atol=1e-9)
