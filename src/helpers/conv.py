@@ -506,8 +506,12 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
     With ``out = conv2d(x, weight, bias, ...)`` and a loss ``L`` whose gradient with respect
     to ``out`` is ``grad_out``: ``grad_weight`` correlates ``grad_out`` with the input
     windows (one matrix product ``grad_out . cols^T``), ``grad_x`` sends every output gradient
-    back through the kernel (``col2im(weight^T . grad_out)``, or for stride 1 a "full"
+    back through the kernel (``col2im(weight^T . grad_out)``, which for stride 1 is a "full"
     correlation of ``grad_out`` with the flipped kernel), ``grad_bias`` sums ``grad_out``.
+
+    The textbook route above is what runs for strides > 1. For stride 1 the same products are
+    done tap by tap on flat channel planes (no im2col matrix), and for large 3x3 layers both
+    gradients go through Winograd F(2x2, 3x3), like the forward pass.
 
     Parameters
     ----------
