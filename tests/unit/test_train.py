@@ -107,3 +107,17 @@ def test_bad_data_and_model():
         train.fit("model", (x, y), (x, y), progress=False)
     with pytest.raises(TypeError, match="model"):
         train.predict(None, x)
+
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_fit_on_each_available_device(device):
+    x, y = blobs()
+    model = new_model()
+    history = train.fit(model, (x, y), (x, y), epochs=3, lr=0.05, batch_size=16, device=device,
+                        progress=False)
+    assert next(model.parameters()).device.type == device
+    assert history.test_accuracy[-1] == 1.0
+    assert train.predict(model, x).device.type == "cpu", "predictions come back on the CPU"
