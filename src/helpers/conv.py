@@ -559,29 +559,26 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
     winograd_back = ((kh, kw) == (3, 3) and stride == (1, 1) and dilation == (1, 1)
                      and min(p for pair in back_pads for p in pair) >= 0
                      and _winograd_pays_off(C_out // G, *out_size))
-    if stride == (1, 1) and not winograd_back:
+    if winograd_back:
+        # Large 3x3 layers: both gradients through Winograd F(2x2, 3x3). grad_x is the "full"
+        # correlation of grad_out with the flipped kernel (in and out channels swapped in
+        # every group), which is a forward convolution.
+        grad_weight = _winograd_weight_grad(grad_out, x, pads, G)
+        w_back = weight.reshape(G, C_out // G, C_g, kh, kw)[:, :, :, ::-1, ::-1]
+        w_back = np.ascontiguousarray(w_back.transpose(0, 2, 1, 3, 4)).reshape(
+            C_in, C_out // G, kh, kw)
+        grad_x = _conv2d_winograd(grad_out, w_back, back_pads, G)
+    elif stride == (1, 1):
         grad_x, grad_weight = _backward_stride1(grad_out, x, weight, pads, dilation, groups)
     else:
         # The textbook route: grad_weight = dY cols^T, grad_x = col2im(W^T dY).
         dY = grad_out.reshape(N, G, C_out // G, P)
-        if winograd_back:
-            grad_weight = _winograd_weight_grad(grad_out, x, pads, G)
-        else:
-            cols = _im2col(x, (kh, kw), stride, pads, dilation).reshape(N, G, C_g * kh * kw, P)
-            grad_weight = _matmul(dY, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(
-                weight.shape)
-            del cols
-        if winograd_back:
-            # grad_x is the "full" correlation of grad_out with the flipped kernel (in and out
-            # channels swapped in every group): a forward convolution, done by Winograd.
-            w_back = weight.reshape(G, C_out // G, C_g, kh, kw)[:, :, :, ::-1, ::-1]
-            w_back = np.ascontiguousarray(w_back.transpose(0, 2, 1, 3, 4)).reshape(
-                C_in, C_out // G, kh, kw)
-            grad_x = _conv2d_winograd(grad_out, w_back, back_pads, G)
-        else:
-            w_t = weight.reshape(G, C_out // G, C_g * kh * kw).transpose(0, 2, 1)
-            dcols = _matmul(w_t, dY).reshape(N, C_in * kh * kw, P)
-            grad_x = _col2im(dcols, x.shape, (kh, kw), stride, pads, dilation, out_size)
+        cols = _im2col(x, (kh, kw), stride, pads, dilation).reshape(N, G, C_g * kh * kw, P)
+        grad_weight = _matmul(dY, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+        del cols
+        w_t = weight.reshape(G, C_out // G, C_g * kh * kw).transpose(0, 2, 1)
+        dcols = _matmul(w_t, dY).reshape(N, C_in * kh * kw, P)
+        grad_x = _col2im(dcols, x.shape, (kh, kw), stride, pads, dilation, out_size)
     if not batched:
         grad_x = grad_x[0]
     return grad_x, grad_weight, grad_bias
