@@ -741,7 +741,9 @@ def _col2im(cols, shape, kernel, stride, pads, dilation, out_size) -> np.ndarray
         for b in range(kw):
             xp[:, :, a * dh: a * dh + sh * (oh - 1) + 1: sh,
                b * dw: b * dw + sw * (ow - 1) + 1: sw] += cols[:, :, a, b]
-    return xp[:, :, top: top + H, left: left + W]
+    if top or bottom or left or right:  # drop the padding, keep a compact array
+        return np.ascontiguousarray(xp[:, :, top: top + H, left: left + W])
+    return xp
 
 
 # --------------------------------------------------------------------------------------------
