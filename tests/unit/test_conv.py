@@ -16,9 +16,9 @@ from helpers import conv
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FEW = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # The torch comparisons over random shapes are the slow ones: fewer, still a few hundred in all.
-TORCH = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TORCH = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SIGNAL_MODES = ["full", "valid", "same", "circular"]
 
 
