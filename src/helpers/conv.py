@@ -444,7 +444,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
         Split the channels into ``groups`` independent convolutions.
     method : {"auto", "loops", "im2col", "fft", "winograd"}
         How to compute it; all give the same numbers up to rounding. "winograd" needs 3x3
-        kernels with stride 1 and dilation 1.
+        kernels with stride 1 and dilation 1. "auto" (the default) takes Winograd for such
+        kernels once there are at least 32 channels per group and 16x16 pixels, and im2col
+        otherwise: the fastest choice in our measurements (``BENCHMARKS.md``).
 
     Returns
     -------
