@@ -269,6 +269,9 @@ def run_report(quick: bool = False, repeats: int | None = None, out=None,
               f"clock); GLIBC_TUNABLES={os.environ.get('GLIBC_TUNABLES', 'unset')}", file=out)
         print(f"GEMM ceiling ({256 if quick else 2048}^3 float32): NumPy {gemm['numpy']:.0f} "
               f"GFLOP/s, PyTorch {gemm['torch']:.0f} GFLOP/s", file=out)
+        if quick:
+            print("--quick: tiny stand-in shapes; the ratios below test the report, they say "
+                  "nothing about the targets", file=out)
         rng = np.random.default_rng(0)
         data = {}
         for name, spec in layers.items():
