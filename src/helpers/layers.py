@@ -1,0 +1,739 @@
+"""A convolutional network from scratch in NumPy: one class per block, forward and backward.
+
+Every block follows lecture 001's *modular backpropagation*. The forward pass ``o = f(x; w)``
+keeps what the backward pass will need; ``backward(grad_out)`` receives ``dL/do`` and
+
+- stores the gradient with respect to the block's parameters, ``dL/dw = dL/do . do/dw``, in
+  ``block.grads`` (same keys as ``block.params``);
+- returns the gradient with respect to its input, ``dL/dx = dL/do . do/dx``, which is the
+  ``grad_out`` of the block before it.
+
+:class:`Sequential` chains the blocks: its ``backward`` walks them in reverse order, passing
+each block's input gradient to the one before it. :class:`SoftmaxCrossEntropy` ends the chain
+with the loss and its gradient ``(softmax(logits) - onehot) / N``. Blocks are initialised as
+PyTorch initialises ``nn.Linear`` and ``nn.Conv2d`` (Kaiming-uniform with ``a = sqrt(5)``, i.e.
+uniform in ``+-1/sqrt(fan_in)``), and :func:`to_torch` / :func:`from_torch` copy a network to
+and from the identical ``torch.nn.Sequential``, so both can start from the same weights.
+
+Convolution and pooling use :mod:`helpers.conv` and :mod:`helpers.pool`. NumPy only: PyTorch
+is imported inside :func:`to_torch` and :func:`from_torch`, never at module level.
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> net = Sequential(Conv2d(1, 2, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2), Flatten(),
+...                  Linear(2 * 2 * 2, 3, rng=rng))
+>>> x, labels = rng.normal(size=(5, 1, 4, 4)), np.array([0, 1, 2, 0, 1])
+>>> loss_fn = SoftmaxCrossEntropy()
+>>> loss = loss_fn.forward(net.forward(x), labels)
+>>> grad_x = net.backward(loss_fn.backward())
+>>> grad_x.shape, sorted(net.grads())
+((5, 1, 4, 4), ['0.bias', '0.weight', '4.bias', '4.weight'])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ._validate import as_int, as_real_array, as_tuple, check_ndim
+from .checks import numeric_gradient
+from .conv import conv2d, conv2d_backward
+from .pool import max_pool2d, max_pool2d_backward
+
+__all__ = [
+    "Conv2d",
+    "Flatten",
+    "Linear",
+    "MaxPool2d",
+    "ReLU",
+    "Sequential",
+    "SoftmaxCrossEntropy",
+    "cross_entropy",
+    "from_torch",
+    "log_softmax",
+    "numeric_gradient_check",
+    "sgd_step",
+    "softmax",
+    "to_torch",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# softmax and cross-entropy
+# --------------------------------------------------------------------------------------------
+def _logits(logits) -> np.ndarray:
+    z = as_real_array(logits, "logits")
+    check_ndim(z, "logits", (2,), "(N, C) scores")
+    if 0 in z.shape:
+        raise ValueError(f"logits must have at least one example and one class, got {z.shape}")
+    return z
+
+
+def _labels(labels, n: int, num_classes: int) -> np.ndarray:
+    y = np.asarray(labels)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integer class indices, got dtype {y.dtype}")
+    if y.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},) (one per row of logits), got {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes - 1}], got {y.min()}..{y.max()}")
+    return y.astype(np.int64)
+
+
+def log_softmax(logits) -> np.ndarray:
+    """Logarithm of the softmax, computed stably: ``z - max(z) - log(sum(exp(z - max(z))))``.
+
+    Subtracting the row maximum changes nothing mathematically (it cancels between numerator
+    and denominator) but keeps every exponent ``<= 0``, so nothing overflows.
+
+    Parameters
+    ----------
+    logits : array_like, shape (N, C)
+        Raw scores ``f(x_i)`` of N examples for C classes.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C)
+
+    Examples
+    --------
+    >>> log_softmax([[1000.0, 1000.0]])
+    array([[-0.69314718, -0.69314718]])
+    """
+    z = _logits(logits)
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(logits) -> np.ndarray:
+    """Softmax of each row: ``q_ic = exp(z_ic) / sum_k exp(z_ik)``, computed stably.
+
+    Parameters
+    ----------
+    logits : array_like, shape (N, C)
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C)
+        Positive, each row sums to 1.
+
+    Examples
+    --------
+    >>> softmax([[0.0, np.log(3.0)]]).round(6)
+    array([[0.25, 0.75]])
+    """
+    return np.exp(log_softmax(logits))
+
+
+def cross_entropy(logits, labels) -> float:
+    """Mean cross-entropy ``-(1/N) sum_i log q_{i, y_i}`` of softmax probabilities and labels.
+
+    This is lecture 001's ``L = -sum_i sum_c y_ic log q_ic`` with one-hot ``y_i`` (only the
+    true class survives the inner sum), divided by N as in ``torch.nn.functional.cross_entropy``.
+
+    Parameters
+    ----------
+    logits : array_like, shape (N, C)
+    labels : array_like of int, shape (N,)
+        Class indices in ``[0, C)``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(cross_entropy([[0.0, 0.0, 0.0]], [2]), 6)  # log 3
+    1.098612
+    """
+    logp = log_softmax(logits)
+    y = _labels(labels, *logp.shape)
+    return float(-logp[np.arange(len(y)), y].mean())
+
+
+# --------------------------------------------------------------------------------------------
+# the blocks
+# --------------------------------------------------------------------------------------------
+def _generator(rng) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {rng!r}")
+
+
+def _dtype(dtype) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _uniform(rng, bound: float, shape, dtype) -> np.ndarray:
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+def _cached(layer, name: str):
+    value = getattr(layer, name)
+    if value is None:
+        raise RuntimeError(f"{type(layer).__name__}.backward needs a forward pass first")
+    return value
+
+
+def _grad(grad_out, shape, layer) -> np.ndarray:
+    g = as_real_array(grad_out, "grad_out")
+    if g.shape != tuple(shape):
+        raise ValueError(f"grad_out of {layer} must have the output's shape {tuple(shape)}, "
+                         f"got {g.shape}")
+    return g
+
+
+class Linear:
+    """Fully connected block ``o = x W^T + b`` for a batch ``x`` of shape (N, D).
+
+    Backward (lecture 001): ``dL/dx = dL/do . W``, ``dL/dW = (dL/do)^T . x``,
+    ``dL/db = sum_n dL/do``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        D and K.
+    rng : numpy.random.Generator or int, optional
+        For the initial weights, uniform in ``+-1/sqrt(D)`` as in ``torch.nn.Linear``.
+    dtype : float32 (default) or float64
+
+    Examples
+    --------
+    >>> layer = Linear(3, 2, rng=0)
+    >>> layer.forward(np.ones((4, 3))).shape, layer.params["weight"].shape
+    ((4, 2), (2, 3))
+    """
+
+    def __init__(self, in_features: int, out_features: int, rng=None, dtype=np.float32):
+        self.in_features = as_int(in_features, "in_features", minimum=1)
+        self.out_features = as_int(out_features, "out_features", minimum=1)
+        rng, dtype, bound = _generator(rng), _dtype(dtype), 1 / math.sqrt(self.in_features)
+        self.params = {
+            "weight": _uniform(rng, bound, (self.out_features, self.in_features), dtype),
+            "bias": _uniform(rng, bound, (self.out_features,), dtype),
+        }
+        self.grads: dict[str, np.ndarray] = {}
+        self.x = None
+
+    def __repr__(self) -> str:
+        return f"Linear({self.in_features}, {self.out_features})"
+
+    def forward(self, x) -> np.ndarray:
+        x = as_real_array(x, "x")
+        check_ndim(x, "x", (2,), f"(N, {self.in_features}) batch of vectors")
+        if x.shape[1] != self.in_features:
+            raise ValueError(f"x must have {self.in_features} features, got shape {x.shape}")
+        self.x = x
+        return x @ self.params["weight"].T + self.params["bias"]
+
+    def backward(self, grad_out) -> np.ndarray:
+        x = _cached(self, "x")
+        g = _grad(grad_out, (len(x), self.out_features), self)
+        self.grads = {"weight": g.T @ x, "bias": g.sum(axis=0)}
+        return g @ self.params["weight"]
+
+
+class ReLU:
+    """Rectified linear unit ``o = max(x, 0)``, elementwise; no parameters.
+
+    Backward: ``dL/dx = dL/do`` where ``x > 0`` and 0 elsewhere.
+
+    Examples
+    --------
+    >>> relu = ReLU()
+    >>> relu.forward(np.array([-1.0, 2.0])), relu.backward(np.array([5.0, 5.0]))
+    (array([0., 2.]), array([0., 5.]))
+    """
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.mask = None
+
+    def __repr__(self) -> str:
+        return "ReLU()"
+
+    def forward(self, x) -> np.ndarray:
+        x = as_real_array(x, "x")
+        self.mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, grad_out) -> np.ndarray:
+        mask = _cached(self, "mask")
+        return _grad(grad_out, mask.shape, self) * mask
+
+
+class Conv2d:
+    """Convolution block (a cross-correlation, as ``torch.nn.Conv2d``) on (N, C_in, H, W).
+
+    Forward with :func:`helpers.conv.conv2d`, backward with :func:`helpers.conv.conv2d_backward`
+    (chapter 4 derives both).
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size, stride, padding : int or (int, int)
+    rng : numpy.random.Generator or int, optional
+        Initial weights and bias uniform in ``+-1/sqrt(C_in kH kW)``, as in PyTorch.
+    dtype : float32 (default) or float64
+
+    Examples
+    --------
+    >>> conv = Conv2d(1, 4, 3, padding=1, rng=0)
+    >>> conv.forward(np.zeros((2, 1, 5, 5))).shape
+    (2, 4, 5, 5)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 rng=None, dtype=np.float32):
+        self.in_channels = as_int(in_channels, "in_channels", minimum=1)
+        self.out_channels = as_int(out_channels, "out_channels", minimum=1)
+        self.kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
+        self.stride = as_tuple(stride, "stride", 2, minimum=1)
+        self.padding = as_tuple(padding, "padding", 2, minimum=0)
+        rng, dtype = _generator(rng), _dtype(dtype)
+        bound = 1 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.params = {"weight": _uniform(rng, bound, shape, dtype),
+                       "bias": _uniform(rng, bound, (self.out_channels,), dtype)}
+        self.grads: dict[str, np.ndarray] = {}
+        self.x = None
+
+    def __repr__(self) -> str:
+        return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding})")
+
+    def forward(self, x) -> np.ndarray:
+        x = as_real_array(x, "x")
+        check_ndim(x, "x", (4,), "(N, C_in, H, W)")
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f"x must have {self.in_channels} channels, got shape {x.shape}")
+        self.x = x
+        return conv2d(x, self.params["weight"], self.params["bias"], self.stride, self.padding)
+
+    def backward(self, grad_out) -> np.ndarray:
+        x = _cached(self, "x")
+        grad_x, grad_w, grad_b = conv2d_backward(grad_out, x, self.params["weight"],
+                                                 self.stride, self.padding)
+        self.grads = {"weight": grad_w, "bias": grad_b}
+        return grad_x
+
+
+class MaxPool2d:
+    """Max pooling block on (N, C, H, W): no parameters; the gradient goes to each window's winner.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size``.
+
+    Examples
+    --------
+    >>> MaxPool2d(2).forward(np.arange(16.0).reshape(1, 1, 4, 4))
+    array([[[[ 5.,  7.],
+             [13., 15.]]]])
+    """
+
+    def __init__(self, kernel_size, stride=None):
+        self.kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
+        self.stride = self.kernel_size if stride is None else as_tuple(stride, "stride", 2, 1)
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.x = None
+
+    def __repr__(self) -> str:
+        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+
+    def forward(self, x) -> np.ndarray:
+        x = as_real_array(x, "x")
+        check_ndim(x, "x", (4,), "(N, C, H, W)")
+        self.x = x
+        return max_pool2d(x, self.kernel_size, self.stride)
+
+    def backward(self, grad_out) -> np.ndarray:
+        x = _cached(self, "x")
+        return max_pool2d_backward(grad_out, x, self.kernel_size, self.stride)
+
+
+class Flatten:
+    """Reshape (N, C, H, W) (or any (N, ...)) to (N, C * H * W); backward reshapes back.
+
+    Examples
+    --------
+    >>> Flatten().forward(np.zeros((2, 3, 4, 4))).shape
+    (2, 48)
+    """
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.shape = None
+
+    def __repr__(self) -> str:
+        return "Flatten()"
+
+    def forward(self, x) -> np.ndarray:
+        x = as_real_array(x, "x")
+        if x.ndim < 2:
+            raise ValueError(f"x must have a batch axis and at least one more, got {x.shape}")
+        self.shape = x.shape
+        return x.reshape(len(x), -1)
+
+    def backward(self, grad_out) -> np.ndarray:
+        shape = _cached(self, "shape")
+        return _grad(grad_out, (shape[0], math.prod(shape[1:])), self).reshape(shape)
+
+
+class SoftmaxCrossEntropy:
+    """The loss block: mean cross-entropy of the softmax of the logits; no parameters.
+
+    ``forward(logits, labels)`` returns the loss; ``backward()`` returns its gradient with
+    respect to the logits, ``(softmax(logits) - onehot(labels)) / N``: the probabilities
+    minus the truth, averaged over the batch.
+
+    Examples
+    --------
+    >>> loss_fn = SoftmaxCrossEntropy()
+    >>> round(loss_fn.forward(np.zeros((2, 4)), np.array([0, 3])), 4)  # log 4
+    1.3863
+    >>> loss_fn.backward()
+    array([[-0.375,  0.125,  0.125,  0.125],
+           [ 0.125,  0.125,  0.125, -0.375]])
+    """
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.q = None
+        self.labels = None
+
+    def __repr__(self) -> str:
+        return "SoftmaxCrossEntropy()"
+
+    def forward(self, logits, labels) -> float:
+        logp = log_softmax(logits)
+        self.labels = _labels(labels, *logp.shape)
+        self.q = np.exp(logp)
+        return float(-logp[np.arange(len(self.labels)), self.labels].mean())
+
+    def backward(self) -> np.ndarray:
+        q = _cached(self, "q")
+        grad = q.copy()
+        grad[np.arange(len(self.labels)), self.labels] -= 1
+        return grad / len(q)
+
+
+class Sequential:
+    """Blocks applied one after the other; backward chains their input gradients in reverse.
+
+    ``params()`` and ``grads()`` return flat dicts keyed like PyTorch's ``state_dict``
+    (``"0.weight"``, ``"4.bias"``): the arrays themselves, so :func:`sgd_step` updates the
+    network in place.
+
+    Examples
+    --------
+    >>> net = Sequential(Linear(4, 3, rng=0), ReLU(), Linear(3, 2, rng=1))
+    >>> net.forward(np.ones((5, 4))).shape, list(net.params())
+    ((5, 2), ['0.weight', '0.bias', '2.weight', '2.bias'])
+    """
+
+    def __init__(self, *layers):
+        if not layers:
+            raise ValueError("Sequential needs at least one layer")
+        for i, layer in enumerate(layers):
+            if not (hasattr(layer, "forward") and hasattr(layer, "backward")
+                    and hasattr(layer, "params")):
+                raise TypeError(f"layer {i} must have forward, backward and params, "
+                                f"got {type(layer).__name__}")
+        self.layers = list(layers)
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential({inner}\n)"
+
+    def __getitem__(self, i: int):
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def forward(self, x) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    __call__ = forward
+
+    def backward(self, grad_out) -> np.ndarray:
+        for layer in reversed(self.layers):
+            grad_out = layer.backward(grad_out)
+        return grad_out
+
+    def params(self) -> dict[str, np.ndarray]:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in layer.params.items()}
+
+    def grads(self) -> dict[str, np.ndarray]:
+        out = {}
+        for i, layer in enumerate(self.layers):
+            for k in layer.params:
+                if k not in layer.grads:
+                    raise RuntimeError(f"no gradient for {i}.{k}: call backward first")
+                out[f"{i}.{k}"] = layer.grads[k]
+        return out
+
+
+def sgd_step(params: dict, grads: dict, lr: float) -> None:
+    """One step of gradient descent, in place: ``w <- w - lr * dL/dw`` for every parameter.
+
+    Parameters
+    ----------
+    params, grads : dict name -> numpy.ndarray
+        As returned by ``Sequential.params()`` and ``Sequential.grads()`` (or a layer's
+        ``params`` and ``grads``); same keys and shapes.
+    lr : float
+        Learning rate, > 0.
+
+    Examples
+    --------
+    >>> w = {"w": np.array([1.0, 2.0])}
+    >>> sgd_step(w, {"w": np.array([10.0, -10.0])}, lr=0.1)
+    >>> w["w"]
+    array([0., 3.])
+    """
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if not isinstance(params, dict) or not isinstance(grads, dict):
+        raise TypeError("params and grads must be dicts name -> array")
+    if params.keys() != grads.keys():
+        raise ValueError(f"params and grads must have the same keys, got {sorted(params)} and "
+                         f"{sorted(grads)}")
+    for name, p in params.items():
+        g = np.asarray(grads[name])
+        if g.shape != p.shape:
+            raise ValueError(f"grads[{name!r}] has shape {g.shape}, expected {p.shape}")
+        p -= (lr * g).astype(p.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# gradient check
+# --------------------------------------------------------------------------------------------
+def _relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1e-12)
+    return float(np.abs(a - b).max(initial=0.0)) / scale
+
+
+def numeric_gradient_check(model_or_fn, x, labels=None, grad=None,
+                           eps: float = 1e-6) -> dict[str, float]:
+    """Compare analytic gradients with central differences; return the relative errors.
+
+    Two uses:
+
+    - ``numeric_gradient_check(fn, x, grad=g)``: ``fn`` maps an array to a scalar and ``g``
+      is your gradient of ``fn`` at ``x``; returns ``{"x": error}``.
+    - ``numeric_gradient_check(model, x, labels)``: ``model`` is a block or a
+      :class:`Sequential`. The loss is :class:`SoftmaxCrossEntropy` of the output when
+      ``labels`` are given, otherwise ``sum(output * R)`` for a fixed random ``R`` (any
+      output shape). The check runs in float64 (the parameters are copied and restored) and
+      returns the error of the input gradient (``"x"``) and of every parameter.
+
+    The error is ``max |analytic - numeric| / max(|analytic|, |numeric|)``: about 1e-8 or
+    less for a correct gradient in float64, about 1 for a wrong one. Each entry costs two
+    forward passes: use small networks and inputs.
+
+    Parameters
+    ----------
+    model_or_fn : block, Sequential, or callable
+    x : array_like
+        The input (or the point, for a function).
+    labels : array_like of int, shape (N,), optional
+    grad : array_like, optional
+        Required for a function, not allowed for a model.
+    eps : float
+        Step of the central differences.
+
+    Returns
+    -------
+    dict name -> float
+
+    Examples
+    --------
+    >>> net = Sequential(Linear(3, 4, rng=0), ReLU(), Linear(4, 2, rng=1))
+    >>> errors = numeric_gradient_check(net, np.random.default_rng(0).normal(size=(5, 3)),
+    ...                                 labels=np.array([0, 1, 1, 0, 1]))
+    >>> max(errors.values()) < 1e-6
+    True
+    """
+    x = as_real_array(x, "x").astype(np.float64)
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        raise ValueError(f"eps must be a positive number, got {eps!r}")
+    is_model = hasattr(model_or_fn, "forward") and hasattr(model_or_fn, "backward")
+    if not is_model:
+        if not callable(model_or_fn):
+            raise TypeError("model_or_fn must be a block, a Sequential or a callable, got "
+                            f"{type(model_or_fn).__name__}")
+        if grad is None:
+            raise ValueError("grad is required when model_or_fn is a function")
+        g = as_real_array(grad, "grad")
+        if g.shape != x.shape:
+            raise ValueError(f"grad must have the shape of x {x.shape}, got {g.shape}")
+        return {"x": _relative_error(g, numeric_gradient(model_or_fn, x, eps))}
+    if grad is not None:
+        raise ValueError("grad is only for functions; a model computes its own gradients")
+    return _check_model(model_or_fn, x, labels, eps)
+
+
+def _check_model(model, x: np.ndarray, labels, eps: float) -> dict[str, float]:
+    owners = _param_owners(model)
+    saved = {name: layer.params[key] for name, (layer, key) in owners.items()}
+    for name, (layer, key) in owners.items():
+        layer.params[key] = saved[name].astype(np.float64)
+    try:
+        out = model.forward(x)
+        loss_fn: Callable[[np.ndarray], float]
+        if labels is not None:
+            ce = SoftmaxCrossEntropy()
+            ce.forward(out, labels)
+            grad_x = model.backward(ce.backward())
+
+            def loss_fn(output):
+                return cross_entropy(output, labels)
+        else:
+            r = np.random.default_rng(0).normal(size=out.shape)
+            grad_x = model.backward(r)
+
+            def loss_fn(output):
+                return float((output * r).sum())
+
+        analytic = {"x": grad_x}
+        analytic.update({name: np.array(layer.grads[key]) for name, (layer, key) in
+                         owners.items()})
+        errors = {"x": _relative_error(grad_x, numeric_gradient(
+            lambda v: loss_fn(model.forward(v)), x, eps))}
+        for name, (layer, key) in owners.items():
+            start = layer.params[key]
+
+            def f(w, layer=layer, key=key):
+                layer.params[key] = w
+                return loss_fn(model.forward(x))
+
+            numeric = numeric_gradient(f, start, eps)
+            layer.params[key] = start
+            errors[name] = _relative_error(analytic[name], numeric)
+        return errors
+    finally:
+        for name, (layer, key) in owners.items():
+            layer.params[key] = saved[name]
+
+
+def _param_owners(model) -> dict[str, tuple[object, str]]:
+    layers = model.layers if isinstance(model, Sequential) else [model]
+    prefix = isinstance(model, Sequential)
+    return {(f"{i}.{k}" if prefix else k): (layer, k)
+            for i, layer in enumerate(layers) for k in layer.params}
+
+
+# --------------------------------------------------------------------------------------------
+# copies to and from PyTorch
+# --------------------------------------------------------------------------------------------
+def to_torch(model: Sequential):
+    """The identical ``torch.nn.Sequential`` with a copy of the NumPy weights.
+
+    The twin is float64 if any NumPy parameter is float64, float32 otherwise.
+
+    Examples
+    --------
+    >>> net = Sequential(Conv2d(1, 2, 3, rng=0), ReLU(), MaxPool2d(2), Flatten(),
+    ...                  Linear(2, 3, rng=0))
+    >>> to_torch(net)  # doctest: +NORMALIZE_WHITESPACE
+    Sequential(
+      (0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))
+      (1): ReLU()
+      (2): MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=0, dilation=1, ceil_mode=False)
+      (3): Flatten(start_dim=1, end_dim=-1)
+      (4): Linear(in_features=2, out_features=3, bias=True)
+    )
+    """
+    import torch
+    from torch import nn
+
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a helpers.layers.Sequential, got {type(model).__name__}")
+    modules = []
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Linear):
+            modules.append(nn.Linear(layer.in_features, layer.out_features))
+        elif isinstance(layer, Conv2d):
+            modules.append(nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size,
+                                     layer.stride, layer.padding))
+        elif isinstance(layer, MaxPool2d):
+            modules.append(nn.MaxPool2d(layer.kernel_size, layer.stride))
+        elif isinstance(layer, ReLU):
+            modules.append(nn.ReLU())
+        elif isinstance(layer, Flatten):
+            modules.append(nn.Flatten())
+        else:
+            raise TypeError(f"layer {i} ({type(layer).__name__}) has no PyTorch twin here")
+    twin = nn.Sequential(*modules)
+    params = model.params()
+    if any(v.dtype == np.float64 for v in params.values()):
+        twin = twin.double()
+    state = {k: torch.tensor(v) for k, v in params.items()}
+    twin.load_state_dict(state)
+    return twin
+
+
+def from_torch(module, dtype=np.float32) -> Sequential:
+    """The identical NumPy :class:`Sequential` with a copy of a ``torch.nn.Sequential``'s weights.
+
+    Supports ``nn.Linear``, ``nn.Conv2d`` (no dilation or groups, numeric padding),
+    ``nn.ReLU``, ``nn.MaxPool2d`` (no padding or dilation) and ``nn.Flatten``.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from_torch(nn.Sequential(nn.Linear(3, 2), nn.ReLU()))  # doctest: +NORMALIZE_WHITESPACE
+    Sequential(
+      (0): Linear(3, 2)
+      (1): ReLU()
+    )
+    """
+    from torch import nn
+
+    if not isinstance(module, nn.Sequential):
+        raise TypeError(f"module must be a torch.nn.Sequential, got {type(module).__name__}")
+    dtype = _dtype(dtype)
+    layers = []
+    for i, m in enumerate(module):
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            layers.append(Linear(m.in_features, m.out_features, rng=0, dtype=dtype))
+        elif (isinstance(m, nn.Conv2d) and m.bias is not None and m.groups == 1
+              and m.dilation == (1, 1) and not isinstance(m.padding, str)
+              and m.padding_mode == "zeros"):
+            layers.append(Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride,
+                                 m.padding, rng=0, dtype=dtype))
+        elif (isinstance(m, nn.MaxPool2d) and m.padding == 0 and m.dilation == 1
+              and not m.ceil_mode):
+            layers.append(MaxPool2d(m.kernel_size, m.stride))
+        elif isinstance(m, nn.ReLU):
+            layers.append(ReLU())
+        elif isinstance(m, nn.Flatten) and m.start_dim == 1 and m.end_dim == -1:
+            layers.append(Flatten())
+        else:
+            raise TypeError(f"module[{i}] ({m!r}) has no NumPy twin in helpers.layers")
+    net = Sequential(*layers)
+    state = module.state_dict()
+    for name, value in net.params().items():
+        value[...] = state[name].detach().cpu().numpy().astype(dtype)
+    return net
