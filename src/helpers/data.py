@@ -38,6 +38,7 @@ __all__ = [
     "load_digits",
     "load_mnist",
     "load_mnist1d",
+    "load_pneumonia",
     "load_tabular",
 ]
 
@@ -415,3 +416,105 @@ def load_tabular(offline: bool | None = None) -> Table:
     frame = load_diabetes(as_frame=True).frame
     source = f"offline stand-in, scikit-learn's diabetes table ({reason})"
     return Table(frame, "target", _report("tabular", source))
+
+
+# ---------------------------------------------------------------------------------------------
+# PneumoniaMNIST (medmnist): online only, no offline stand-in
+# ---------------------------------------------------------------------------------------------
+PNEUMONIA_FILE = "pneumoniamnist.npz"
+PNEUMONIA_CLASSES = ("normal", "pneumonia")
+
+
+def _pneumonia_candidates() -> list[Path]:
+    """Where a copy may already be: our cache, then medmnist's default root ``~/.medmnist``."""
+    return [cache_dir() / PNEUMONIA_FILE, Path.home() / ".medmnist" / PNEUMONIA_FILE]
+
+
+def _read_pneumonia(path: Path, source: str) -> Dataset:
+    with np.load(path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    for split in ("train", "test"):
+        images, labels = arrays.get(f"{split}_images"), arrays.get(f"{split}_labels")
+        if images is None or labels is None:
+            raise ValueError(f"{path} is not medmnist's PneumoniaMNIST file: it lacks "
+                             f"{split}_images or {split}_labels")
+        if images.ndim != 3 or images.dtype != np.uint8 or len(labels) != len(images):
+            raise ValueError(f"{path}: {split}_images must be uint8 of shape (N, H, W) with one "
+                             f"label each, got {images.dtype} {images.shape} and "
+                             f"{len(labels)} labels")
+    return Dataset(
+        x_train=(arrays["train_images"] / np.float32(255)).astype(np.float32),
+        y_train=arrays["train_labels"].reshape(-1).astype(np.int64),
+        x_test=(arrays["test_images"] / np.float32(255)).astype(np.float32),
+        y_test=arrays["test_labels"].reshape(-1).astype(np.int64),
+        source=source,
+    )
+
+
+def load_pneumonia(offline: bool | None = None) -> Dataset:
+    """Load PneumoniaMNIST (chest X-rays, 28x28, normal = 0 / pneumonia = 1) from medmnist.
+
+    The file is medmnist's ``pneumoniamnist.npz`` (``train_images`` (N, 28, 28) uint8,
+    ``train_labels`` (N, 1), likewise ``val_*`` and ``test_*``). It is looked for in the cache
+    directory, then in medmnist's default root ``~/.medmnist``; otherwise, unless offline, it is
+    downloaded into the cache directory with the ``medmnist`` package. There is no offline
+    stand-in: without the file, offline, this raises ``FileNotFoundError``. The validation
+    split is not returned (the book does no model selection on it).
+
+    Parameters
+    ----------
+    offline : bool, optional
+        Never touch the network when true. ``None`` (default) reads ``CNN_BOOK_OFFLINE``.
+
+    Returns
+    -------
+    Dataset
+        ``x_*`` float32 of shape ``(N, 28, 28)`` in ``[0, 1]``, ``y_*`` int64 of shape ``(N,)``
+        (4,708 training and 624 test images in the published data set).
+
+    Raises
+    ------
+    FileNotFoundError
+        No copy found and offline, ``medmnist`` missing, or the download failed.
+
+    Examples
+    --------
+    >>> try:
+    ...     data = load_pneumonia(offline=True)
+    ... except FileNotFoundError as err:
+    ...     data = None
+    """
+    offline = is_offline(offline)
+    for path in _pneumonia_candidates():
+        if path.is_file():
+            data = _read_pneumonia(path, f"PneumoniaMNIST (medmnist) from {_show(path)}")
+            _report("PneumoniaMNIST", data.source)
+            return data
+    where = " or ".join(_show(p) for p in _pneumonia_candidates())
+    if offline:
+        raise FileNotFoundError(
+            f"PneumoniaMNIST: offline mode and no {PNEUMONIA_FILE} in {where}; there is no "
+            "offline stand-in. Run online with medmnist installed (pip install medmnist), or "
+            f"copy {PNEUMONIA_FILE} into the cache directory"
+        )
+    try:
+        import medmnist
+    except ImportError as err:
+        raise FileNotFoundError(
+            f"PneumoniaMNIST: no {PNEUMONIA_FILE} in {where}, and the download needs medmnist "
+            "(pip install medmnist)"
+        ) from err
+    root = cache_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        medmnist.PneumoniaMNIST(split="test", download=True, root=str(root))
+    except Exception as err:  # no network, changed URL, ...: say so, no substitute
+        raise FileNotFoundError(
+            f"PneumoniaMNIST: download failed ({type(err).__name__}: {err})") from err
+    path = root / PNEUMONIA_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"PneumoniaMNIST: the download left no {PNEUMONIA_FILE} in "
+                                f"{_show(root)}")
+    data = _read_pneumonia(path, f"PneumoniaMNIST downloaded by medmnist into {_show(root)}")
+    _report("PneumoniaMNIST", data.source)
+    return data
