@@ -83,3 +83,44 @@ def stub_source(source: str) -> str:
         elif not skipping:
             out.append(line)
     return "\n".join(out)
+
+
+def _solution_spans(source: str) -> tuple[list[str], list[str]]:
+    """Split a code cell's lines into (inside BEGIN/END SOLUTION, outside)."""
+    inside, outside, active = [], [], False
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if stripped == "# BEGIN SOLUTION":
+            active = True
+        elif stripped == "# END SOLUTION":
+            active = False
+        elif active or stripped.endswith("# SOLUTION"):
+            inside.append(stripped)
+        else:
+            outside.append(stripped)
+    return inside, outside
+
+
+SOLUTION_START = ":::{solution-start}"
+
+
+def solution_lines(nb, min_length: int = 12) -> list[str]:
+    """Distinctive lines of a notebook's solutions, which must never reach a student.
+
+    The code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` and the text of the solution
+    dropdowns (``{solution-start}`` cells), without short lines and without lines that also
+    appear anywhere else in the notebook (a prompt or a stub may legitimately show those).
+    """
+    secret, public = [], []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            inside, outside = _solution_spans(cell.source)
+            secret += inside
+            public += outside
+        elif cell.cell_type == "markdown" and cell.source.lstrip().startswith(SOLUTION_START):
+            secret += [line.strip() for line in cell.source.split("\n")
+                       if not line.startswith((":::", ":class:"))]
+        else:
+            public += [line.strip() for line in cell.source.split("\n")]
+    public_text = "\n".join(public)
+    return sorted({line for line in secret if len(line) >= min_length and line not in public_text})

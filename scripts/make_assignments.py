@@ -1,0 +1,188 @@
+"""Turn every chapter into a student assignment and an autograder (otter-grader).
+
+    python scripts/make_assignments.py [--out dist] [CHAPTER ...]
+
+For each chapter notebook (the instructor's source: solutions, tests, otter markers) this runs
+``otter assign``, which executes the solutions against their tests and stops if any fails, then
+writes
+
+    dist/student/NN_topic/NN_topic.ipynb   solutions replaced by stubs, outputs cleared,
+                                           grader.check cells, a Colab set-up cell
+    dist/student/NN_topic/tests/*.py       the public tests (also embedded in the set-up cell)
+    dist/autograder/NN_topic-autograder.zip   otter's autograder (all tests); never publish
+    dist/autograder/NN_topic.ipynb         the solution notebook otter grades against
+
+The student notebook is made readable in Jupyter and Colab: the sphinx-exercise fences become
+numbered headings, the solution dropdowns are removed, and the first cell installs the helpers
+and otter-grader inside Colab and writes the public tests next to the notebook when they are
+missing. Finally every student notebook is checked for leaked solution lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from nbtools import questions, raw_marker, solution_lines  # noqa: E402
+
+SETUP_CELL = '''\
+# Set-up. Inside Google Colab: install this book's helpers and otter-grader. Everywhere: put the
+# public tests of this assignment in ./tests if they are not there yet.
+import base64
+import io
+import os
+import subprocess
+import sys
+import zipfile
+
+REPO_URL = "{repo_url}"
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    f"cnn-book-helpers[data] @ git+{{REPO_URL}}", "otter-grader"], check=True)
+PUBLIC_TESTS = (
+{tests}
+)
+if not os.path.isdir("tests"):
+    zipfile.ZipFile(io.BytesIO(base64.b64decode(PUBLIC_TESTS))).extractall("tests")'''
+
+OTTER_SETTINGS = {
+    "init_cell": True,
+    "check_all_cell": False,
+    "export_cell": False,
+    "run_tests": True,
+    "solutions_pdf": False,
+    "tests": {"files": True},
+    "requirements": "requirements/autograder.txt",
+    "strip_solutions_from_all_cells": True,
+}
+
+
+def chapter_paths(names: list[str]) -> list[Path]:
+    every = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    if not names:
+        return every
+    chosen = [p for p in every if p.stem in names or p.name in names]
+    unknown = set(names) - {p.stem for p in chosen} - {p.name for p in chosen}
+    if unknown:
+        known = [p.stem for p in every]
+        raise SystemExit(f"unknown chapters: {sorted(unknown)}; choose from {known}")
+    return chosen
+
+
+def otter_master(source: Path, work: Path) -> Path:
+    """Copy the chapter into work/ with the assignment settings this command needs."""
+    nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:
+        if raw_marker(cell) == "ASSIGNMENT CONFIG":
+            config = yaml.safe_load(cell.source.split("\n", 1)[1]) or {}
+            config.update(OTTER_SETTINGS)
+            cell.source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
+    (work / "requirements").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "requirements" / "autograder.txt", work / "requirements" / "autograder.txt")
+    master = work / source.name
+    nbformat.write(nb, master)
+    return master
+
+
+def exercise_heading(source: str, chapter: int, number: int) -> str:
+    """':::{exercise} Title / :label: ... / body / :::' -> '### Exercise 3.2: Title' + body."""
+    lines = source.strip().split("\n")
+    title = re.sub(r"^:::\{exercise\}\s*", "", lines[0]).strip()
+    body = [line for line in lines[1:] if not line.startswith(":label:") and line.strip() != ":::"]
+    heading = f"### Exercise {chapter}.{number}" + (f": {title}" if title else "")
+    return heading + "\n\n" + "\n".join(body).strip()
+
+
+def zip_tests(tests_dir: Path) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(tests_dir.glob("*.py")):
+            archive.write(path, path.name)
+    text = base64.b64encode(buffer.getvalue()).decode()
+    return "\n".join(f'    "{text[i:i + 88]}"' for i in range(0, len(text), 88))
+
+
+def polish_student(path: Path, chapter: int, repo_url: str) -> None:
+    """Make otter's student notebook read well outside the website."""
+    nb = nbformat.read(path, as_version=4)
+    cells, number = [], 0
+    for cell in nb.cells:
+        text = cell.source.lstrip()
+        if cell.cell_type == "markdown" and text.startswith((":::{solution-start}",
+                                                              ":::{solution-end}")):
+            continue  # the solution dropdowns (and the hints inside them) are for the website
+        if cell.cell_type == "markdown" and text.startswith(":::{exercise}"):
+            number += 1
+            cell.source = exercise_heading(text, chapter, number)
+        cells.append(cell)
+    init = next(c for c in cells if c.cell_type == "code" and "otter.Notebook(" in c.source)
+    cells.remove(init)
+    setup = next(c for c in cells if c.cell_type == "code" and "google.colab" in c.source)
+    tests = zip_tests(path.parent / "tests")
+    setup.source = SETUP_CELL.format(repo_url=repo_url, tests=tests)
+    cells.insert(cells.index(setup) + 1, init)  # otter is importable only after the set-up
+    nb.cells = cells
+    nbformat.write(nb, path)
+
+
+def check_no_leaks(master: Path, student: Path) -> None:
+    text = "\n".join(cell.source for cell in nbformat.read(student, as_version=4).cells)
+    leaked = [line for line in solution_lines(nbformat.read(master, as_version=4)) if line in text]
+    if leaked:
+        raise SystemExit(f"{student}: solution lines reached the student notebook: {leaked[:5]}")
+
+
+def assign(source: Path, out: Path, repo_url: str) -> None:
+    name = source.stem
+    work = out / ".work" / name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    master = otter_master(source, work)
+    env = dict(os.environ, CNN_BOOK_OFFLINE="1", MPLBACKEND="Agg")
+    otter = Path(sys.executable).with_name("otter")
+    print(f"assign: {name}: otter assign (runs the solutions against their tests)", flush=True)
+    result = subprocess.run([str(otter), "assign", master.name, "out"], cwd=work, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"otter assign failed for {name}:\n{result.stdout}\n{result.stderr}")
+    student_dir = out / "student" / name
+    shutil.rmtree(student_dir, ignore_errors=True)
+    shutil.copytree(work / "out" / "student", student_dir)
+    polish_student(student_dir / source.name, int(name[:2]), repo_url)
+    check_no_leaks(source, student_dir / source.name)
+    grader_dir = out / "autograder"
+    grader_dir.mkdir(parents=True, exist_ok=True)
+    zips = list((work / "out" / "autograder").glob("*-autograder_*.zip"))
+    shutil.copy(zips[0], grader_dir / f"{name}-autograder.zip")
+    shutil.copy(work / "out" / "autograder" / source.name, grader_dir / source.name)
+    count = len(questions(nbformat.read(source, as_version=4)))
+    print(f"assign: {name}: {count} questions -> {student_dir.relative_to(out.parent)}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter)")
+    parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output directory")
+    args = parser.parse_args(argv)
+    repo_url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    for source in chapter_paths(args.chapters):
+        assign(source, args.out.resolve(), repo_url)
+    shutil.rmtree(args.out / ".work", ignore_errors=True)
+    print(f"assign: done. Hand out {args.out}/student; keep {args.out}/autograder private.")
+
+
+if __name__ == "__main__":
+    main()
