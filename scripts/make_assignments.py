@@ -35,8 +35,8 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from nbtools import questions, raw_marker, solution_lines  # noqa: E402
+sys.path.insert(0, str(ROOT / "scripts"))
+from nbtools import questions, raw_marker, solution_cells, solution_lines  # noqa: E402,I001
 
 SETUP_CELL = '''\
 # Set-up. Inside Google Colab: install this book's helpers and otter-grader. Everywhere: put the
@@ -119,11 +119,11 @@ def polish_student(path: Path, chapter: int, repo_url: str) -> None:
     """Make otter's student notebook read well outside the website."""
     nb = nbformat.read(path, as_version=4)
     cells, number = [], 0
-    for cell in nb.cells:
+    gated = set(solution_cells(nb))
+    for index, cell in enumerate(nb.cells):
         text = cell.source.lstrip()
-        if cell.cell_type == "markdown" and text.startswith((":::{solution-start}",
-                                                              ":::{solution-end}")):
-            continue  # the solution dropdowns (and the hints inside them) are for the website
+        if index in gated and cell.cell_type == "markdown":
+            continue  # solution dropdowns (and the explanations inside them) are for the website
         if cell.cell_type == "markdown" and text.startswith(":::{exercise}"):
             number += 1
             cell.source = exercise_heading(text, chapter, number)

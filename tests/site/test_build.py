@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
-from nbtools import CHAPTERS, config, toc_files
-
-
-def _plain(line: str) -> str:
-    """The line without terminal colour codes."""
-    return re.sub(r"\x1b\[[0-9;]*m", "", line)
+from nbtools import CHAPTERS, config, sphinx_problems, toc_files
 
 
 def test_strict_build_has_zero_warnings(site_build):
     returncode, log = site_build
-    # Sphinx's own warnings ("path:line: WARNING: ..." or "WARNING: ..."); a kernel's log line
-    # such as "[IPKernelApp] WARNING | ..." is not a build warning.
-    problems = [line for line in log.splitlines()
-                if re.search(r"(^|: )(WARNING|ERROR|CRITICAL):", _plain(line))]
-    problems += [line for line in log.splitlines() if "finished with problems" in line]
+    problems = sphinx_problems(log)
     assert returncode == 0 and not problems, "\n".join(problems) or log[-3000:]
 
 

@@ -1,4 +1,4 @@
-"""Reading the book's notebooks and configuration, shared by the notebook and site tests."""
+"""Reading the book's notebooks and configuration: shared by the scripts and the tests."""
 
 from __future__ import annotations
 
@@ -102,25 +102,58 @@ def _solution_spans(source: str) -> tuple[list[str], list[str]]:
 
 
 SOLUTION_START = ":::{solution-start}"
+SOLUTION_END = ":::{solution-end}"
+
+
+def solution_cells(nb) -> list[int]:
+    """Indices of the cells inside gated solutions: each {solution-start} markdown cell, the
+    cells after it, and the markdown cell that contains the matching {solution-end}."""
+    found, inside = [], False
+    for index, cell in enumerate(nb.cells):
+        text = cell.source if cell.cell_type == "markdown" else ""
+        if text.lstrip().startswith(SOLUTION_START):
+            if inside:
+                raise ValueError(f"cell {index}: a {{solution-start}} inside another solution")
+            inside = True
+        if inside:
+            found.append(index)
+        if any(line.strip().startswith(SOLUTION_END) for line in text.split("\n")):
+            if not inside:
+                raise ValueError(f"cell {index}: a {{solution-end}} without a {{solution-start}}")
+            inside = False
+    if inside:
+        raise ValueError("a {solution-start} without its {solution-end}")
+    return found
 
 
 def solution_lines(nb, min_length: int = 12) -> list[str]:
     """Distinctive lines of a notebook's solutions, which must never reach a student.
 
-    The code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` and the text of the solution
-    dropdowns (``{solution-start}`` cells), without short lines and without lines that also
-    appear anywhere else in the notebook (a prompt or a stub may legitimately show those).
+    The code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` and the text inside the
+    solution dropdowns, without short lines and without lines that also appear anywhere else in
+    the notebook (a prompt or a stub may legitimately show those).
     """
     secret, public = [], []
-    for cell in nb.cells:
+    gated = set(solution_cells(nb))
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             inside, outside = _solution_spans(cell.source)
             secret += inside
             public += outside
-        elif cell.cell_type == "markdown" and cell.source.lstrip().startswith(SOLUTION_START):
+        elif index in gated:
             secret += [line.strip() for line in cell.source.split("\n")
                        if not line.startswith((":::", ":class:"))]
         else:
             public += [line.strip() for line in cell.source.split("\n")]
     public_text = "\n".join(public)
     return sorted({line for line in secret if len(line) >= min_length and line not in public_text})
+
+
+def sphinx_problems(log: str) -> list[str]:
+    """Sphinx's warnings and errors in a build log ("path:line: WARNING: ..." or "WARNING: ...").
+
+    A kernel's own log line such as "[IPKernelApp] WARNING | ..." is not a build warning.
+    """
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in log.splitlines()]
+    pattern = r"(^|: )(WARNING|ERROR|CRITICAL):|finished with problems"
+    return [line for line in plain if re.search(pattern, line)]
