@@ -487,7 +487,7 @@ def load_pneumonia(offline: bool | None = None) -> Dataset:
     offline = is_offline(offline)
     for path in _pneumonia_candidates():
         if path.is_file():
-            data = _read_pneumonia(path, f"PneumoniaMNIST (medmnist) from {_show(path)}")
+            data = _read_pneumonia(path, f"medmnist's file from {_show(path)}")
             _report("PneumoniaMNIST", data.source)
             return data
     where = " or ".join(_show(p) for p in _pneumonia_candidates())
@@ -515,6 +515,6 @@ def load_pneumonia(offline: bool | None = None) -> Dataset:
     if not path.is_file():
         raise FileNotFoundError(f"PneumoniaMNIST: the download left no {PNEUMONIA_FILE} in "
                                 f"{_show(root)}")
-    data = _read_pneumonia(path, f"PneumoniaMNIST downloaded by medmnist into {_show(root)}")
+    data = _read_pneumonia(path, f"downloaded by medmnist into {_show(root)}")
     _report("PneumoniaMNIST", data.source)
     return data
