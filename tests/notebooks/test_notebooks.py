@@ -97,6 +97,11 @@ def test_exercise_format(path):
     names = [q["config"].get("name") for q in found]
     assert len(set(names)) == len(names) and all(names), f"question names must be unique: {names}"
     for q in found:
+        meta = q["config"]
+        assert meta.get("kind") in ("implement", "compute", "experiment"), meta
+        assert meta.get("setting") in ("homework", "in class"), meta
+        assert isinstance(meta.get("objective"), str) and len(meta["objective"]) > 20, meta
+        assert isinstance(meta.get("minutes"), int) and 5 <= meta["minutes"] <= 180, meta
         cells = [nb.cells[i] for i in q["cells"]]
         prompt = next((c for c in cells if c.cell_type == "markdown"), None)
         assert prompt is not None and "{exercise}" in prompt.source, f"{q['config']}: no exercise"
