@@ -15,8 +15,8 @@ import yaml
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-COLUMNS = ["Chapter", "Exercise", "Kind", "Learning objective", "Minutes", "Points", "Setting"]
-WIDTHS = [10, 20, 10, 40, 6, 6, 10]
+COLUMNS = ["Exercise", "Kind", "Learning objective", "Min.", "Points", "Setting"]
+WIDTHS = [24, 10, 46, 6, 6, 10]
 
 
 def read_exercises(chapters: Path) -> list[dict]:
@@ -57,7 +57,7 @@ class ExerciseTable(SphinxDirective):
         for r in rows:
             title = r["title"].replace("$", "").replace("\\mathbf ", "")
             label = f"{r['chapter']}.{r['number']} {title}"
-            body += self._row([str(r["chapter"]), label, r.get("kind", "?"),
+            body += self._row([label, r.get("kind", "?"),
                                r.get("objective", "?"), str(r.get("minutes", "?")),
                                str(r.get("points", 1)), r.get("setting", "?")])
         total = sum(int(r.get("minutes", 0)) for r in rows)
