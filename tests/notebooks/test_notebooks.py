@@ -73,8 +73,11 @@ def test_committed_with_outputs_and_no_errors(path):
         assert cell.get("execution_count"), f"code cell {index} has not been executed"
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", f"code cell {index} stores an error"
-    title = next(c for c in nb.cells if c.cell_type == "markdown").source
-    assert title.startswith("# "), "the first markdown cell is the chapter title"
+    title = nb.cells[0]
+    assert title.cell_type == "markdown" and title.source.startswith("# "), "the title comes first"
+    assert not re.match(r"# Chapter \d", title.source), "the table of contents numbers chapters"
+    setup = code_cells(nb)[0]
+    assert "hide-input" in setup.metadata.get("tags", []), "the website folds the set-up cell"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
