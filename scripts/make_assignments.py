@@ -1,6 +1,6 @@
 """Turn every chapter into a student assignment and an autograder (otter-grader).
 
-    python scripts/make_assignments.py [--out dist] [CHAPTER ...]
+    python scripts/make_assignments.py [--out dist] [--jobs N] [CHAPTER ...]
 
 For each chapter notebook (the instructor's source: solutions, tests, otter markers) this runs
 ``otter assign``, which executes the solutions against their tests and stops if any fails, then
@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -176,10 +177,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter)")
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output directory")
+    parser.add_argument("--jobs", type=int, default=1, help="chapters assigned at the same time")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     repo_url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    for source in chapter_paths(args.chapters):
-        assign(source, args.out.resolve(), repo_url)
+    sources = chapter_paths(args.chapters)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each job is an otter subprocess
+        list(pool.map(lambda source: assign(source, args.out.resolve(), repo_url), sources))
     shutil.rmtree(args.out / ".work", ignore_errors=True)
     print(f"assign: done. Hand out {args.out}/student; keep {args.out}/autograder private.")
 

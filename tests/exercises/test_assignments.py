@@ -15,6 +15,7 @@ import subprocess
 import sys
 import types
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -25,13 +26,29 @@ OTTER = Path(sys.executable).with_name("otter")
 IDS = [p.stem for p in CHAPTERS]
 
 
+JOBS = "2"  # this machine has two cores; chapters are assigned and graded two at a time
+
+
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_assignments.py"),
-                             "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+                             "--out", str(out), "--jobs", JOBS],
+                            capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out
+
+
+@pytest.fixture(scope="session")
+def student_scores(dist, tmp_path_factory):
+    """Every student notebook, exactly as handed out, graded by its chapter's autograder."""
+    def run(path):
+        return path.stem, grade(dist / "autograder" / f"{path.stem}-autograder.zip",
+                                dist / "student" / path.stem / path.name,
+                                tmp_path_factory.mktemp(f"grade-{path.stem}"))
+
+    with ThreadPoolExecutor(max_workers=int(JOBS)) as pool:
+        return dict(pool.map(run, CHAPTERS))
 
 
 def grade(autograder: Path, notebook: Path, out: Path) -> dict[str, tuple[float, float]]:
@@ -86,9 +103,8 @@ def test_no_solution_or_hidden_test_reaches_students(dist, path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
-def test_student_stubs_score_zero_on_every_question(dist, path, tmp_path):
-    scores = grade(dist / "autograder" / f"{path.stem}-autograder.zip",
-                   dist / "student" / path.stem / path.name, tmp_path)
+def test_student_stubs_score_zero_on_every_question(student_scores, path):
+    scores = student_scores[path.stem]
     assert set(scores) == set(expected_questions(path))
     assert all(score == 0 for score, _ in scores.values()), scores
     assert all(maximum > 0 for _, maximum in scores.values()), scores
