@@ -211,7 +211,7 @@ def test_network_matches_torch_twin_and_round_trips():
     xt = t64(x)
     t_loss = F.cross_entropy(twin(xt), torch.tensor(y))
     t_loss.backward()
-    assert loss == pytest.approx(float(t_loss), rel=1e-10)
+    assert loss == pytest.approx(t_loss.item(), rel=1e-10)
     np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-8, atol=1e-12)
     for name, p in twin.named_parameters():
         np.testing.assert_allclose(net.grads()[name], p.grad.numpy(), rtol=1e-8, atol=1e-12)
