@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CNN_BOOK_OFFLINE=1
-export MPLBACKEND=Agg
 if [ $# -eq 0 ]; then
   # docstring examples of the helpers, the tests, then every chapter under nbval
   set -- --doctest-modules src/helpers tests chapters
