@@ -124,7 +124,8 @@ def test_one_solved_exercise_scores_full_marks_on_that_question_only(dist, tmp_p
     name = solution.split("(")[0].replace("def ", "").strip()
     stub = next(c for c in submission.cells if c.cell_type == "code"
                 and c.source.startswith(f"def {name}("))
-    stub.source = solution.replace("# BEGIN SOLUTION\n", "").replace("# END SOLUTION\n", "")
+    markers = ("# BEGIN SOLUTION", "# END SOLUTION")
+    stub.source = "\n".join(line for line in solution.split("\n") if line.strip() not in markers)
     target = student_path.parent / "submission.ipynb"
     nbformat.write(submission, target)
     scores = grade(dist / "autograder" / f"{path.stem}-autograder.zip", target, tmp_path)
