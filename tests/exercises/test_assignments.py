@@ -43,16 +43,19 @@ def dist(tmp_path_factory):
 def student_scores(dist, tmp_path_factory):
     """Every student notebook, exactly as handed out, graded by its chapter's autograder."""
     def run(path):
-        return path.stem, grade(dist / "autograder" / f"{path.stem}-autograder.zip",
-                                dist / "student" / path.stem / path.name,
-                                tmp_path_factory.mktemp(f"grade-{path.stem}"))
+        out = tmp_path_factory.mktemp(f"grade-{path.stem}")
+        scores = grade(dist / "autograder" / f"{path.stem}-autograder.zip",
+                       dist / "student" / path.stem / path.name, out)
+        return path.stem, (scores, json.loads((out / "report.json").read_text()))
 
     with ThreadPoolExecutor(max_workers=int(JOBS)) as pool:
         return dict(pool.map(run, CHAPTERS))
 
 
 def grade(autograder: Path, notebook: Path, out: Path) -> dict[str, tuple[float, float]]:
-    """Grade a notebook with otter's autograder, without Docker; {question: (score, max)}."""
+    """Grade a notebook with otter's autograder, without Docker; {question: (score, max)}.
+
+    The report of every question is kept in ``out / "report.json"``."""
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, CNN_BOOK_OFFLINE="1", MPLBACKEND="Agg")
     result = subprocess.run([str(OTTER), "run", "-a", str(autograder), notebook.name,
@@ -60,6 +63,7 @@ def grade(autograder: Path, notebook: Path, out: Path) -> dict[str, tuple[float,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     tests = json.loads((out / "results.json").read_text())["tests"]
+    (out / "report.json").write_text(json.dumps({t["name"]: t.get("output", "") for t in tests}))
     return {t["name"]: (t["score"], t["max_score"]) for t in tests if "max_score" in t}
 
 
@@ -104,10 +108,14 @@ def test_no_solution_or_hidden_test_reaches_students(dist, path):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
 def test_student_stubs_score_zero_on_every_question(student_scores, path):
-    scores = student_scores[path.stem]
+    scores, reports = student_scores[path.stem]
     assert set(scores) == set(expected_questions(path))
     assert all(score == 0 for score, _ in scores.values()), scores
     assert all(maximum > 0 for _, maximum in scores.values()), scores
+    for name in scores:
+        # the notebook ran down to the check, which reported a failed test (not a missing name)
+        assert "Test case failed" in reports[name], reports[name][-2000:]
+        assert "NameError" not in reports[name], reports[name][-2000:]
 
 
 def test_one_solved_exercise_scores_full_marks_on_that_question_only(dist, tmp_path):
