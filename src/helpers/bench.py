@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import conv
+from . import conv, conv_fast, shapes
 from ._validate import as_int, as_tuple, check_choice
 
 __all__ = [
@@ -213,9 +213,9 @@ def _forward_methods(spec) -> dict[str, Callable]:
     methods = {m: (lambda x, w, m=m: conv.conv2d(x, w, method=m, **kw))
                for m in ("im2col", "fft")}
     if spec["w"][2:] == (3, 3) and spec["stride"] == 1:
-        pads = [(spec["padding"], spec["padding"])] * 2
+        geom = shapes.geometry(spec["x"][2:], 3, padding=spec["padding"])
         methods["winograd"] = lambda x, w: conv.conv2d(x, w, method="winograd", **kw)
-        methods["(winograd F4x4)"] = lambda x, w: conv._conv2d_winograd(x, w, pads, 1, m=4)
+        methods["(winograd F4x4)"] = lambda x, w: conv_fast._conv2d_winograd(x, w, geom, 1, m=4)
     methods["auto"] = lambda x, w: conv.conv2d(x, w, **kw)
     return methods
 
