@@ -80,7 +80,7 @@ def compare(a: Path, b: Path, patterns) -> int:
         print(f"{a.name}: the notebooks do not have the same cells")
         return 1
     differ = 0
-    for index, (cell_a, cell_b) in enumerate(zip(cells_a, cells_b)):
+    for index, (cell_a, cell_b) in enumerate(zip(cells_a, cells_b, strict=True)):
         if cell_a.cell_type != "code" or not compared(cell_a):
             continue
         text_a, text_b = texts(cell_a, patterns), texts(cell_b, patterns)
