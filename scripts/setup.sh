@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Set up everything the book and the tests need, from nothing but Python 3.10+ and npm:
+# Set up everything the book and the tests need on a Debian or Ubuntu machine:
+#   system packages   python3-venv and npm while they are still needed, and Chromium for the
+#                     browser tests (--tests); installed with apt-get as root or with
+#                     passwordless sudo, otherwise the script stops at once with the command
 #   .venv/            a virtual environment with the exact versions of requirements/lock.txt,
 #                     the helpers package (editable) and a Jupyter kernel named python3
 #   _vendor/mathjax/  MathJax 3 from the npm registry, so maths renders with no network
 # Safe to run again: each step is skipped when it is already done.
+#   bash scripts/setup.sh                  # what the book build needs
+#   bash scripts/setup.sh --tests          # and what the tests need (scripts/test.sh)
+#   bash scripts/setup.sh --check-only     # only check the system packages (exit 1 if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +17,56 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 LOCK=requirements/lock.txt
 MATHJAX_VERSION=3.2.2
+
+tests=0
+check_only=0
+for arg in "$@"; do
+  case $arg in
+    --tests) tests=1 ;;
+    --check-only) check_only=1 ;;
+    *) echo "setup: unknown option $arg (known: --tests, --check-only)" >&2; exit 2 ;;
+  esac
+done
+
+# System packages, by their Debian/Ubuntu names; each is checked only while it is needed.
+missing=()
+if [ ! -x "$VENV/bin/python" ]; then
+  if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    missing+=(python3 python3-venv)
+  elif ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    missing+=(python3-venv)  # Debian's python3 cannot make a virtual environment without it
+  fi
+fi
+if [ ! -f _vendor/mathjax/tex-mml-chtml.js ] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)  # vendors MathJax (below); brings node
+fi
+if [ "$tests" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium)  # the browser tests drive it headless (tests/site/test_browser.py)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  packages=${missing[*]}
+  if [ "$(id -u)" = 0 ]; then
+    sudo=""
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    sudo="unavailable"
+  fi
+  if [ "$check_only" = 0 ] && [ "$sudo" != unavailable ] && command -v apt-get >/dev/null 2>&1
+  then
+    echo "setup: installing the system packages $packages with apt-get"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
+  else
+    prefix=""
+    [ "$(id -u)" = 0 ] || prefix="sudo "
+    echo "setup: missing system packages: $packages" >&2
+    echo "setup: install them, then run this command again:" >&2
+    echo "  ${prefix}apt-get update && ${prefix}apt-get install -y $packages" >&2
+    exit 1
+  fi
+fi
+[ "$check_only" = 1 ] && exit 0
 
 if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating $VENV with $($PYTHON --version)"

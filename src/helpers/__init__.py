@@ -97,20 +97,48 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def glue(name: str, value, display: bool = False):
+def glue(name: str, value, display: bool = False, *, digits: int | None = None):
     """Make ``value`` citable in the chapter's prose as ``{glue:text}`name` ``; return ``value``.
 
     In a book build this is ``myst_nb.glue``. Where myst-nb is not installed (Colab, a plain
     Jupyter install) it does nothing, so a chapter runs everywhere.
+
+    The notebook stores the glued value's ``repr``, and nbval compares it: a float computed
+    with other math kernels (another CPU, another BLAS) may differ in its last digits. Pass
+    ``digits`` to glue ``round(float(value), digits)``, the digits the number means.
+
+    Parameters
+    ----------
+    name : str
+        The key the prose cites.
+    value : object
+        Any value; a real number when ``digits`` is given.
+    display : bool
+        Also display the value in the notebook (default: only store it).
+    digits : int, optional
+        Round a number to this many decimals (negative: to tens, hundreds, ...) before gluing.
+
+    Returns
+    -------
+    object
+        What was glued: ``value``, or the rounded float.
 
     Examples
     --------
     >>> import helpers
     >>> helpers.glue("answer", 42)
     42
+    >>> helpers.glue("share", 0.36932238046952165, digits=3)
+    0.369
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}")
+    if digits is not None:
+        if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
+            raise TypeError(f"digits must be an int or None, got {digits!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"value must be a real number when digits is given, got {value!r}")
+        value = round(float(value), int(digits)) + 0.0  # + 0.0: no "-0.0" for tiny negatives
     try:
         from myst_nb import glue as myst_glue
     except ImportError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -78,3 +79,26 @@ def test_glue_returns_the_value_with_or_without_myst_nb(monkeypatch):
     assert helpers.glue("y", [1, 2]) == [1, 2]
     with pytest.raises(TypeError, match="name"):
         helpers.glue("", 1)
+
+
+def test_glue_with_digits_stores_the_rounded_number(monkeypatch):
+    stored = {}
+    fake = types.ModuleType("myst_nb")
+    fake.glue = lambda name, value, display=False: stored.update({name: repr(value)})
+    monkeypatch.setitem(sys.modules, "myst_nb", fake)
+    # two runs whose last bits differ (another BLAS kernel) glue the same text
+    assert helpers.glue("a", np.float64(0.3693223804695217), digits=3) == 0.369
+    assert helpers.glue("b", 0.3693223804695216, digits=3) == 0.369
+    assert stored["a"] == stored["b"] == "0.369"
+    assert helpers.glue("c", np.float32(-1e-9), digits=2) == 0.0 and stored["c"] == "0.0"
+    assert helpers.glue("d", 1234.5, digits=-2) == 1200.0
+    assert helpers.glue("e", 7, digits=1) == 7.0 and stored["e"] == "7.0"
+
+
+@pytest.mark.parametrize("digits, value, match", [
+    (1.5, 1.0, "digits"), (True, 1.0, "digits"), ("2", 1.0, "digits"),
+    (2, "1.0", "value"), (2, [1.0], "value"), (2, None, "value"),
+])
+def test_glue_rejects_bad_digits_and_values(digits, value, match):
+    with pytest.raises(TypeError, match=match):
+        helpers.glue("x", value, digits=digits)
