@@ -10,8 +10,11 @@ used and why:
    tabular: scikit-learn's diabetes table).
 
 A dataset that cannot be found at all raises ``FileNotFoundError``; it is never silently
-replaced. Images come back as float32 arrays in ``[0, 1]`` of shape ``(N, H, W)``, labels as
-int64 arrays of shape ``(N,)``. This module knows nothing about models or training.
+replaced. ``load_mnist(n_train=..., n_test=...)`` returns a deterministic, stratified subset of
+whatever it found, so that a chapter trains on the same number of digits online (full MNIST)
+as offline (the stand-in); the printed line says so. Images come back as float32 arrays in
+``[0, 1]`` of shape ``(N, H, W)``, labels as int64 arrays of shape ``(N,)``. This module knows
+nothing about models or training.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import gzip
 import os
 import pickle
 import random
+import socket
+import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -49,10 +54,12 @@ MNIST_FILES = {
     "y_test": "t10k-labels-idx1-ubyte",
 }
 CONCRETE_URL = "https://archive.ics.uci.edu/static/public/165/concrete+compressive+strength.zip"
-CONCRETE_FILE = "concrete.csv"
+CONCRETE_FILE = "concrete.csv"  # the table as CSV (the format of earlier versions)
+CONCRETE_XLS = "Concrete_Data.xls"  # the spreadsheet inside UCI's zip archive (needs xlrd)
 CONCRETE_TARGET = "Concrete compressive strength"
 MNIST1D_FILE = "mnist1d_data.pkl"
 MNIST1D_SEED = 42  # the seed of the published MNIST-1D data set
+MNIST_FULL_SIZE = (60_000, 10_000)  # training and test digits of the published MNIST
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,19 @@ def _show(path: Path) -> str:
     return "~" + text[len(home) :] if home not in ("", "/") and text.startswith(home) else text
 
 
+def _download_failure(err: BaseException) -> str:
+    """Words for a failed download: unreachable network or another failure, and the error."""
+    causes, cause = [], err
+    while cause is not None and len(causes) < 5:  # the error and what it was raised from
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    words = f"{type(err).__name__}: {err}"
+    if any(isinstance(c, (ConnectionError, TimeoutError, urllib.error.URLError, socket.gaierror))
+           for c in causes):
+        return f"the download failed, no network connection to its server ({words})"
+    return f"the download failed ({words})"
+
+
 # ---------------------------------------------------------------------------------------------
 # MNIST
 # ---------------------------------------------------------------------------------------------
@@ -216,53 +236,114 @@ def _mnist_standin(reason: str) -> Dataset:
     return Dataset(x[train], y[train], x[test], y[test], source)
 
 
-def load_mnist(offline: bool | None = None) -> Dataset:
+def _subset_indices(y: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` indices of ``y``, stratified by class, in a shuffled order fixed by ``seed``."""
+    return _stratified_split(y, n_test=n, seed=seed)[1]
+
+
+def _mnist_subset(full: Dataset, n_train: int | None, n_test: int | None, seed: int) -> Dataset:
+    """The first ``n_train``/``n_test`` of a stratified draw, or everything when None/equal."""
+    arrays = {"x_train": full.x_train, "y_train": full.y_train,
+              "x_test": full.x_test, "y_test": full.y_test}
+    drawn = False
+    for split, n in (("train", n_train), ("test", n_test)):
+        have = len(arrays[f"y_{split}"])
+        if n is None or n == have:
+            continue
+        if n > have:
+            raise ValueError(f"n_{split}={n:,} but MNIST here has only {have:,} {split} digits "
+                             f"({full.source}); ask for at most {have:,}, or None for all")
+        idx = _subset_indices(arrays[f"y_{split}"], n, seed)
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = (arrays[f"x_{split}"][idx],
+                                                      arrays[f"y_{split}"][idx])
+        drawn = True
+    source = full.source
+    if drawn:
+        source += (f"; this run uses a stratified random subset of "
+                   f"{len(arrays['y_train']):,}/{len(arrays['y_test']):,} digits (seed {seed})")
+    return Dataset(source=source, **arrays)
+
+
+def _size_words(data: Dataset) -> str:
+    sizes = (len(data.y_train), len(data.y_test))
+    full = "full-size MNIST" if sizes == MNIST_FULL_SIZE else "MNIST"
+    return f"{full}, {sizes[0]:,}/{sizes[1]:,} digits,"
+
+
+def load_mnist(
+    offline: bool | None = None,
+    *,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = 0,
+) -> Dataset:
     """Load MNIST (28x28 handwritten digits) following the data policy.
 
     Parameters
     ----------
     offline : bool, optional
         Never touch the network when true. ``None`` (default) reads ``CNN_BOOK_OFFLINE``.
+    n_train, n_test : int, optional
+        Return only this many training / test digits: a stratified random subset (each digit
+        class in its share of the source), the same for a given ``seed`` on every run. ``None``
+        (default) returns all of them. Asking for exactly as many as there are returns the
+        source unchanged, in its order. The chapters ask for 4,000/1,000, the size of the
+        offline stand-in, so that they train on the same amount of data online and offline.
+    seed : int
+        Seed of the subset draw.
 
     Returns
     -------
     Dataset
         ``x_*`` float32 of shape ``(N, 28, 28)`` in ``[0, 1]``, ``y_*`` int64 of shape ``(N,)``:
-        60,000/10,000 digits from the cache or a download, or 4,000/1,000 from the stand-in.
+        60,000/10,000 digits from the cache or a download, or 4,000/1,000 from the stand-in,
+        or ``n_train``/``n_test`` of them.
+
+    Raises
+    ------
+    ValueError
+        ``n_train`` or ``n_test`` larger than what the data holds, or not a positive integer.
 
     Examples
     --------
-    >>> mnist = load_mnist(offline=True)  # doctest: +ELLIPSIS
+    >>> mnist = load_mnist(offline=True, n_train=400, n_test=100)  # doctest: +ELLIPSIS
     MNIST: ...
-    >>> mnist.x_train.shape[1:], mnist.x_train.dtype
-    ((28, 28), dtype('float32'))
+    >>> mnist.x_train.shape, mnist.x_test.shape, mnist.x_train.dtype
+    ((400, 28, 28), (100, 28, 28), dtype('float32'))
     """
     offline = is_offline(offline)
+    n_train = None if n_train is None else as_int(n_train, "n_train", minimum=1)
+    n_test = None if n_test is None else as_int(n_test, "n_test", minimum=1)
+    seed = as_int(seed, "seed", minimum=0)
     root = cache_dir()
     files = _find_mnist(root)
     if files is not None:
-        data = _mnist_from_idx(files, f"MNIST from the cache {_show(root)}")
-        _report("MNIST", data.source)
-        return data
-    if offline:
+        data = _mnist_from_idx(files, "")
+        data = _with_source(data, f"{_size_words(data)} from the cache {_show(root)}")
+    elif offline:
         data = _mnist_standin(f"offline mode, and no MNIST in the cache {_show(root)}")
-        _report("MNIST", data.source)
-        return data
-    try:
-        from torchvision.datasets import MNIST
+    else:
+        try:
+            from torchvision.datasets import MNIST
 
-        MNIST(str(root), train=True, download=True)
-        MNIST(str(root), train=False, download=True)
-        files = _find_mnist(root)
-        if files is None:
-            raise FileNotFoundError(f"the download left no IDX files under {root / 'MNIST'}")
-    except Exception as err:  # no torchvision, no network, ...: say so and use the stand-in
-        data = _mnist_standin(f"download failed: {type(err).__name__}: {err}")
-        _report("MNIST", data.source)
-        return data
-    data = _mnist_from_idx(files, f"MNIST downloaded by torchvision into {_show(root)}")
+            MNIST(str(root), train=True, download=True)
+            MNIST(str(root), train=False, download=True)
+            files = _find_mnist(root)
+            if files is None:
+                raise FileNotFoundError(f"the download left no IDX files under {root / 'MNIST'}")
+        except Exception as err:  # no torchvision, no network, ...: say so and use the stand-in
+            data = _mnist_standin(_download_failure(err))
+        else:
+            data = _mnist_from_idx(files, "")
+            data = _with_source(data, f"{_size_words(data)} downloaded by torchvision into "
+                                      f"{_show(root)}")
+    data = _mnist_subset(data, n_train, n_test, seed)
     _report("MNIST", data.source)
     return data
+
+
+def _with_source(data: Dataset, source: str) -> Dataset:
+    return Dataset(data.x_train, data.y_train, data.x_test, data.y_test, source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,23 +440,40 @@ def load_mnist1d(seed: int = MNIST1D_SEED) -> Dataset:
 # tabular: concrete compressive strength (Yeh 1998)
 # ---------------------------------------------------------------------------------------------
 def _download_concrete(path: Path) -> None:
-    """Download the UCI concrete table and save it as CSV at ``path``."""
-    import pandas as pd
-
+    """Download UCI's concrete archive; save its spreadsheet ``Concrete_Data.xls`` at ``path``."""
     with urllib.request.urlopen(CONCRETE_URL, timeout=30) as response:
         archive = zipfile.ZipFile(BytesIO(response.read()))
-    frame = pd.read_excel(BytesIO(archive.read("Concrete_Data.xls")))  # needs xlrd
-    frame.columns = [c.split("(")[0].strip() for c in frame.columns]
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    path.write_bytes(archive.read(CONCRETE_XLS))
+
+
+def _read_concrete(path: Path):
+    """The concrete table from UCI's spreadsheet or from a CSV, with short column names."""
+    import warnings
+
+    import pandas as pd
+
+    if path.suffix == ".xls":
+        with warnings.catch_warnings():  # pandas announces the end of xlrd; it still reads .xls
+            warnings.simplefilter("ignore")
+            frame = pd.read_excel(path)  # needs xlrd
+        # UCI's headers carry units: "Cement (component 1)(kg in a m^3 mixture)" -> "Cement"
+        frame.columns = [str(c).split("(")[0].strip() for c in frame.columns]
+    else:
+        frame = pd.read_csv(path)
+    if frame.shape[1] != 9 or frame.columns[-1] != CONCRETE_TARGET:
+        raise ValueError(f"{path} is not the concrete table (9 columns, strength last)")
+    return frame
 
 
 def load_tabular(offline: bool | None = None) -> Table:
     """Load the lectures' tabular data: the concrete compressive-strength table (Yeh 1998).
 
-    Online, the UCI table (1,030 mixes, 8 ingredients and ages, target: strength in MPa) is
-    downloaded once and cached as ``concrete.csv``. Offline, the stand-in is scikit-learn's
-    bundled diabetes table (442 patients, 10 features, target: disease progression).
+    Online, UCI's table (1,030 mixes, 8 ingredients and ages, target: strength in MPa) is
+    downloaded once and kept in the cache directory as UCI ships it, ``Concrete_Data.xls``
+    (reading it needs ``xlrd``); a ``concrete.csv`` with the same columns is read as well.
+    Offline, the stand-in is scikit-learn's bundled diabetes table (442 patients, 10
+    features, target: disease progression).
 
     Parameters
     ----------
@@ -394,25 +492,23 @@ def load_tabular(offline: bool | None = None) -> Table:
     >>> table.target in table.frame.columns
     True
     """
-    import pandas as pd
-
     offline = is_offline(offline)
-    path = cache_dir() / CONCRETE_FILE
+    root = cache_dir()
+    cached = [root / name for name in (CONCRETE_FILE, CONCRETE_XLS) if (root / name).is_file()]
     reason = None
-    if not path.is_file() and not offline:
+    if not cached and not offline:
         try:
-            _download_concrete(path)
-        except Exception as err:  # no network, no xlrd, ...: say so and use the stand-in
-            reason = f"download failed: {type(err).__name__}: {err}"
-    if path.is_file():
-        frame = pd.read_csv(path)
-        if frame.columns[-1] != CONCRETE_TARGET or frame.shape[1] != 9:
-            raise ValueError(f"{path} is not the concrete table (9 columns, strength last)")
-        source = f"UCI concrete compressive strength (Yeh 1998) from {_show(path)}"
+            _download_concrete(root / CONCRETE_XLS)
+            cached = [root / CONCRETE_XLS]
+        except Exception as err:  # no network, ...: say so and use the stand-in
+            reason = _download_failure(err)
+    if cached:
+        frame = _read_concrete(cached[0])
+        source = f"UCI concrete compressive strength (Yeh 1998) from {_show(cached[0])}"
         return Table(frame, CONCRETE_TARGET, _report("tabular", source))
     from sklearn.datasets import load_diabetes
 
-    reason = reason or f"offline mode, and no {CONCRETE_FILE} in the cache {_show(path.parent)}"
+    reason = reason or f"offline mode, and no {CONCRETE_XLS} in the cache {_show(root)}"
     frame = load_diabetes(as_frame=True).frame
     source = f"offline stand-in, scikit-learn's diabetes table ({reason})"
     return Table(frame, "target", _report("tabular", source))
@@ -493,7 +589,8 @@ def load_pneumonia(offline: bool | None = None) -> Dataset:
     where = " or ".join(_show(p) for p in _pneumonia_candidates())
     if offline:
         raise FileNotFoundError(
-            f"PneumoniaMNIST: offline mode and no {PNEUMONIA_FILE} in {where}; there is no "
+            f"PneumoniaMNIST: offline mode (offline=True or CNN_BOOK_OFFLINE=1) and no "
+            f"{PNEUMONIA_FILE} in {where}; there is no "
             "offline stand-in. Run online with medmnist installed (pip install medmnist), or "
             f"copy {PNEUMONIA_FILE} into the cache directory"
         )
@@ -501,16 +598,15 @@ def load_pneumonia(offline: bool | None = None) -> Dataset:
         import medmnist
     except ImportError as err:
         raise FileNotFoundError(
-            f"PneumoniaMNIST: no {PNEUMONIA_FILE} in {where}, and the download needs medmnist "
-            "(pip install medmnist)"
+            f"PneumoniaMNIST: no {PNEUMONIA_FILE} in {where}, and the download needs medmnist, "
+            "which is not installed (pip install medmnist)"
         ) from err
     root = cache_dir()
     try:
         root.mkdir(parents=True, exist_ok=True)
         medmnist.PneumoniaMNIST(split="test", download=True, root=str(root))
-    except Exception as err:  # no network, changed URL, ...: say so, no substitute
-        raise FileNotFoundError(
-            f"PneumoniaMNIST: download failed ({type(err).__name__}: {err})") from err
+    except Exception as err:  # no network, changed URL, ...: say which, no substitute
+        raise FileNotFoundError(f"PneumoniaMNIST: {_download_failure(err)}") from err
     path = root / PNEUMONIA_FILE
     if not path.is_file():
         raise FileNotFoundError(f"PneumoniaMNIST: the download left no {PNEUMONIA_FILE} in "
