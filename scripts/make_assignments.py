@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from nbtools import questions, raw_marker, solution_cells, solution_lines  # noqa: E402,I001
 
 SETUP_CELL = '''\
-# Set-up. Inside Google Colab: install this book's helpers and otter-grader. Everywhere: put the
+# Set-up. Inside Google Colab: install this book's helpers and otter-grader (pip gets every
+# package Colab already has as a constraint, so it never upgrades one). Everywhere: put the
 # public tests of this assignment in ./tests if they are not there yet.
 import base64
 import io
@@ -50,9 +51,22 @@ import sys
 import zipfile
 
 REPO_URL = "{repo_url}"
+
+
+def run_pip(*args):
+    done = subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        raise RuntimeError(f"pip {{args[0]}} failed; pip's own message is printed above")
+    return done.stdout
+
+
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    f"cnn-book-helpers[data] @ git+{{REPO_URL}}", "otter-grader"], check=True)
+    with open("/tmp/colab-installed.txt", "w") as file:
+        file.write(run_pip("list", "--format=freeze"))
+    print(f"Installing the helpers package and otter-grader from {{REPO_URL}} ...")
+    run_pip("install", "-q", "-c", "/tmp/colab-installed.txt",
+            f"cnn-book-helpers[data] @ git+{{REPO_URL}}", "otter-grader")
 PUBLIC_TESTS = (
 {tests}
 )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import sys
-import types
 
 import pytest
 import yaml
+from colab_sim import run_setup_cell
 from nbtools import CHAPTERS, ROOT, code_cells, config, questions, raw_marker, read, toc_files
 
 pytestmark = pytest.mark.skipif(not CHAPTERS, reason="no chapter notebooks yet")
@@ -22,39 +21,33 @@ def test_every_chapter_is_in_the_table_of_contents_and_back():
         assert any((ROOT / f"{name}{s}").exists() for s in (".md", ".ipynb")), name
 
 
-def run_setup_cell(source: str, in_colab: bool) -> list:
-    """Execute the set-up cell with subprocess.run recorded instead of run; return the calls."""
-    calls = []
-    fake_subprocess = types.SimpleNamespace(run=lambda *a, **k: calls.append((a, k)))
-    saved = {name: sys.modules.get(name) for name in ("subprocess", "google.colab")}
-    sys.modules["subprocess"] = fake_subprocess
-    if in_colab:
-        sys.modules["google.colab"] = types.ModuleType("google.colab")
-    else:
-        sys.modules.pop("google.colab", None)
-    try:
-        exec(compile(source, "<setup cell>", "exec"), {})
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
-    return calls
-
-
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
-def test_first_cell_installs_helpers_only_in_colab(path):
+def test_first_cell_installs_helpers_only_in_colab(path, capsys):
     first = code_cells(read(path))[0].source
     assert "google.colab" in first, "the first code cell must be the Colab set-up cell"
     repo_url = config()["repository"]["url"].rstrip("/")
     assert run_setup_cell(first, in_colab=False) == [], "it must do nothing outside Colab"
-    calls = run_setup_cell(first, in_colab=True)
-    assert len(calls) == 1, "inside Colab the set-up cell runs exactly one pip install"
-    command = calls[0][0][0]
-    assert command[1:4] == ["-m", "pip", "install"], command
-    assert f"git+{repo_url}" in " ".join(command), f"install URL must be _config.yml's {repo_url}"
-    assert calls[0][1].get("check") is True, "a failed install must stop the notebook"
+    installed = "numpy==2.1.3\ntorch==2.11.0+cpu\n"
+    calls = run_setup_cell(first, in_colab=True, installed=installed)
+    assert [c[1:4] for c in calls] == [["-m", "pip", "list"], ["-m", "pip", "install"]], (
+        f"inside Colab the set-up cell lists what is installed, then installs once: {calls}")
+    install = calls[1]
+    assert f"cnn-book-helpers[data] @ git+{repo_url}" in install, (
+        f"install URL must be _config.yml's {repo_url}: {install}")
+    assert "-c" in install, "pip must get what Colab has as constraints (never upgrade it)"
+    with open(install[install.index("-c") + 1]) as file:
+        assert file.read() == installed, "the constraints are exactly what pip list printed"
+    assert "Installing" in capsys.readouterr().out, "the cell says what it installs"
+
+
+@pytest.mark.parametrize("path", CHAPTERS[:1], ids=IDS[:1])
+def test_first_cell_shows_pips_own_error(path, capsys):
+    first = code_cells(read(path))[0].source
+    message = "ERROR: No matching distribution found for mnist1d"
+    with pytest.raises(RuntimeError) as failure:
+        run_setup_cell(first, in_colab=True, returncode=1, stderr=message)
+    assert message in capsys.readouterr().err, "pip's own message must be shown"
+    assert len(str(failure.value)) < 100, f"a short error after pip's: {failure.value}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
