@@ -6,9 +6,9 @@
 Colab renders a notebook's Markdown as CommonMark, not MyST. From each executed chapter in
 ``chapters/`` this script writes a copy whose Markdown reads right there:
 
-- citations become "[Author et al., year]" as on the website, each linked to its entry on the site's references
-  page; glued numbers are pasted from the chapter's own stored glue outputs (myst-nb's
-  ``scrapbook`` outputs), formatted as the site formats them;
+- citations become "[Author et al., year]" as on the website, each linked to its entry on
+  the site's references page; glued numbers are pasted from the chapter's own stored glue
+  outputs (myst-nb's ``scrapbook`` outputs), formatted as the site formats them;
 - other roles and directives become their plain-Markdown equivalents: ``{ref}``, ``{numref}``,
   ``{doc}`` and ``{eq}`` become links (chapters to their Colab edition, other pages and labelled
   targets to the website), admonitions and dropdowns become block quotes, figures become
@@ -74,6 +74,7 @@ OPEN_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,}|:{3,})\s*"
 TARGET = re.compile(r"^ {0,3}\(([^()\s]+)\)=\s*$")
 HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
+DISPLAY_MATH_LABEL = re.compile(r"\$\$[ \t]*\(([^()\s]+)\)[ \t]*$")  # "$$ (label)" ends a display
 
 # One pass over a paragraph: the leftmost construct wins, so a bracket inside maths is never
 # read as a link and a role inside inline code stays code.
@@ -218,6 +219,11 @@ def collect_targets(book: Book, docname: str, markdown: list[str]) -> None:
                 title = _plain(heading.group(2)) if heading else label
                 book.targets[label] = Target(docname, make_id(label), title)
                 continue
+            math_label = DISPLAY_MATH_LABEL.search(line)
+            if math_label:
+                num = number("equation")
+                book.targets[math_label.group(1)] = Target(
+                    docname, f"equation-{make_id(math_label.group(1))}", f"({num})", num)
             fence = OPEN_FENCE.match(line)
             if fence and fence.group("name"):
                 name = fence.group("name")
@@ -232,10 +238,6 @@ def collect_targets(book: Book, docname: str, markdown: list[str]) -> None:
                     if label:
                         book.targets[label] = Target(docname, anchor or "", _title(kind, num),
                                                      num)
-        for match in re.finditer(r"\$\$.+?\$\$[ \t]*\(([^()\s]+)\)", text, re.S):
-            num = number("equation")
-            book.targets[match.group(1)] = Target(
-                docname, f"equation-{make_id(match.group(1))}", f"({num})", num)
 
 
 def _title(kind: str, num: str) -> str:
@@ -299,8 +301,8 @@ class Converter:
                 end = self._closing(lines, i, fence.group("fence"))
                 body = lines[i + 1:end]
                 if fence.group("name"):
-                    out.append(self.directive(fence.group("name"), fence.group("args").strip(),
-                                              body))
+                    out += ["", self.directive(fence.group("name"), fence.group("args").strip(),
+                                               body), ""]
                 else:  # plain fenced code: kept verbatim
                     out.extend(lines[i:end + 1])
                 i = end + 1
