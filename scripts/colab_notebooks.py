@@ -557,7 +557,7 @@ class Converter:
             if not key:
                 key, spec = text, "s"
             return format_plain_text(self._glued(key)["text/plain"], spec)
-        data = self._glued(text)
+        data = self._glued(re.sub(r"(?<!:):(commonmark|myst|gfm)$", "", text))
         if name == "glue:md":
             return data["text/markdown"]
         if name == "glue:math":
