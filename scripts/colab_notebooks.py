@@ -232,7 +232,7 @@ def collect_targets(book: Book, docname: str, markdown: list[str]) -> None:
                 kind = ("exercise" if name == "exercise" else "figure" if name in FIGURES
                         else "table" if name in {"table", "list-table", "csv-table"}
                         else "equation" if name in MATHS else None)
-                if kind and (label or kind == "exercise"):
+                if kind and "nonumber" not in options and (label or kind == "exercise"):
                     num = number(kind)
                     anchor = f"equation-{make_id(label)}" if kind == "equation" else label
                     if label:
@@ -342,13 +342,19 @@ class Converter:
         options, content = self._split_options(body)
         text = "\n".join(content)
         if name == "exercise":
-            self.exercises += 1
-            number = f"{self.chapter}.{self.exercises}" if self.chapter else str(self.exercises)
+            heading = "### Exercise"
+            if "nonumber" not in options:
+                self.exercises += 1
+                heading += f" {self.chapter}.{self.exercises}" if self.chapter \
+                    else f" {self.exercises}"
             title = self.inline(args)
-            heading = f"### Exercise {number}" + (f": {title}" if title else "")
+            heading += f": {title}" if title else ""
             return f"{heading}\n\n{self.markdown(text)}"
-        if name in {"solution", "solution-start", "solution-end"}:
-            raise self.problem("a solution outside the exercise layout of CONTRIBUTING.md")
+        if name == "solution":  # a solution in one cell: the website has it, folded
+            url = self.book.site_url(self.docname, args.split()[0] if args else "")
+            return f"*A worked solution is [on the website]({url}), folded under the exercise.*"
+        if name in {"solution-start", "solution-end"}:
+            raise self.problem("a gated solution outside the exercise layout of CONTRIBUTING.md")
         if name in DROPPED_DIRECTIVES:
             return ""
         if name in CODE:
@@ -602,7 +608,8 @@ def colab_notebook(path: Path, book: Book) -> nbformat.NotebookNode:
             continue
         new = copy.deepcopy(cell)
         if new.cell_type == "markdown":
-            exercise = re.search(r"^:::+\{exercise\}.*\n:label:\s*(\S+)", new.source, re.M)
+            exercise = re.search(r"^:::+\{exercise\}.*\n(?::[\w-]+:.*\n)*?:label:\s*(\S+)",
+                                 new.source, re.M)
             if exercise:
                 exercise_anchor = exercise.group(1)
             converter.attachments = {}

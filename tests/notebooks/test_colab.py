@@ -196,6 +196,16 @@ In the margin.
 
 A caption.
 ```
+
+:::{exercise} A side question
+:nonumber:
+Try it.
+:::
+
+:::{solution} ex-ch05-blur-pool
+:class: dropdown
+The secret answer.
+:::
 """
 
 
@@ -217,3 +227,5 @@ def test_every_myst_construct_the_chapters_may_use_is_converted():
                      f"{book.raw}book/favicon.svg"):
         assert expected in text, f"{expected!r} not in:\n{text}"
     assert re.search(r"and \d+%\.", text), "the glued number is missing"
+    assert "### Exercise: A side question" in text, "an unnumbered exercise"
+    assert "secret answer" not in text and f"({page}#ex-ch05-blur-pool)" in text
