@@ -633,7 +633,9 @@ def colab_notebook(path: Path, book: Book) -> nbformat.NotebookNode:
     out = nbformat.v4.new_notebook(metadata=copy.deepcopy(nb.metadata), cells=cells)
     out.nbformat, out.nbformat_minor = nb.nbformat, nb.nbformat_minor
     out.metadata.pop("jupytext", None)
-    out.metadata["colab"] = {"toc_visible": True}
+    out.metadata["colab"] = {"toc_visible": True}  # Colab's table of contents, opened
+    out.metadata["cnn_book"] = {"generated_from": f"chapters/{path.name}",
+                                "by": "scripts/colab_notebooks.py (do not edit by hand)"}
     return out
 
 
@@ -648,7 +650,8 @@ def _stub(cell) -> nbformat.NotebookNode:
 def _solution_note(cell, book: Book, docname: str, anchor: str | None) -> nbformat.NotebookNode:
     where = book.site_url(docname, anchor or "")
     text = ("**Your solution.** Replace each `...` in the next cell with your code and run it; "
-            "the cells after it test your answer (they print nothing when it is right). "
+            "the cells after it test your answer (they fail until it is right, then print "
+            "nothing). "
             f"A worked solution is [on the website]({where}), folded under the exercise.")
     return nbformat.v4.new_markdown_cell(text, id=f"{cell.get('id', 'solution')}-colab"[:64])
 
