@@ -85,7 +85,8 @@ INLINE = re.compile(
     r"|(?P<imath>(?<![\\$])\$(?!\s)(?:\\.|[^$\\])+?(?<![\s\\])\$(?!\$))"
     r"|(?P<link>(?P<bang>!?)\[(?P<ltext>(?:[^\[\]]|\[[^\]]*\])*)\]\((?P<ltarget>[^()\s]*"
     r"(?:\([^()\s]*\))?[^()\s]*)(?P<ltitle>\s+\"[^\"]*\")?\))"
-    r"|(?P<autolink><(?P<auto>https?://[^>\s]+)>)",
+    r"|(?P<autolink><(?P<auto>https?://[^>\s]+)>)"
+    r"|(?P<html><(?:img|a|source)\b[^>]*>)",  # raw HTML (MyST's html_image): src and href
     re.S,
 )
 
@@ -434,6 +435,10 @@ class Converter:
             title = match.group("ltitle") or ""
             return f"{match.group('bang')}[{text}]({self.link_target(match.group('ltarget'))}" \
                    f"{title})"
+        if match.group("html"):
+            return re.sub(r'\b(src|href)="([^"]*)"',
+                          lambda m: f'{m.group(1)}="{self.link_target(m.group(2))}"',
+                          match.group("html"))
         return match.group(0)  # inline code, inline maths and autolinks stay as they are
 
     def role(self, name: str, text: str) -> str:

@@ -59,8 +59,10 @@ def leftovers(markdown: str) -> list[str]:
                 found.append(f"directive fence {line.strip()!r}")
             if re.fullmatch(r"\s*\([^()\s]+\)=\s*", line):
                 found.append(f"target {line.strip()!r}")
-    for child in walk(tokens):
-        target = child.attrs.get("href") or child.attrs.get("src")
+    targets = [child.attrs.get("href") or child.attrs.get("src") for child in walk(tokens)]
+    targets += [m for t in walk(tokens) if t.type in ("html_inline", "html_block")
+                for m in re.findall(r'\b(?:src|href)="([^"]*)"', t.content)]
+    for target in targets:
         if target is not None and not re.match(r"(https?|mailto|attachment):", str(target)):
             found.append(f"relative link {target!r}")
     if re.search(r"\{glue", markdown):
@@ -79,6 +81,7 @@ def test_the_scan_finds_what_colab_would_show_raw():
         "(sec-x)=\n## Section": "target",
         "[chapter 3](03_convolution.ipynb)": "relative link",
         "![a](figure.png)": "relative link",
+        '<img src="figure.png" alt="a">': "relative link",
     }
     for text, kind in samples.items():
         assert any(found.startswith(kind) for found in leftovers(text)), (text, leftovers(text))
@@ -196,6 +199,8 @@ In the margin.
 
 A caption.
 ```
+
+<img src="../book/favicon.svg" alt="the favicon" width="40">
 
 :::{exercise} A side question
 :nonumber:
