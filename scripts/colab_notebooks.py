@@ -478,21 +478,26 @@ class Converter:
         # any other role (emphasis-like ones such as {guilabel}, {dfn}): its text
         return title or label
 
-    def _docname(self, target: str) -> str | None:
-        """The docname a relative page path (as written in this page) points at, if any."""
+    def _resolve(self, target: str) -> str:
+        """A path written in this page (relative to it, or to the book with a leading "/"),
+        relative to the repository's root, without any #anchor."""
         path = target.split("#", 1)[0]
-        if not path:
-            return None
-        resolved = (Path(self.docname).parent / path).as_posix() if not path.startswith("/") \
-            else path.lstrip("/")
+        joined = path.lstrip("/") if path.startswith("/") \
+            else (Path(self.docname).parent / path).as_posix()
         parts: list[str] = []
-        for part in resolved.split("/"):
+        for part in joined.split("/"):
             if part == "..":
                 if parts:
                     parts.pop()
             elif part not in ("", "."):
                 parts.append(part)
-        docname = re.sub(r"\.(ipynb|md|html)$", "", "/".join(parts))
+        return "/".join(parts)
+
+    def _docname(self, target: str) -> str | None:
+        """The docname a page path written in this page points at, if any."""
+        if not target.split("#", 1)[0]:
+            return None
+        docname = re.sub(r"\.(ipynb|md|html)$", "", self._resolve(target))
         return docname if docname in self.book.pages else None
 
     def _doc_link(self, title: str, target: str) -> str:
@@ -519,16 +524,11 @@ class Converter:
             if docname in self.book.chapters:
                 return self.book.page_url(docname)  # Colab cannot jump to a section
             return self.book.site_url(docname, anchor)
-        path = (Path(self.docname).parent / target.split("#", 1)[0]).as_posix()
-        parts: list[str] = []
-        for part in path.split("/"):
-            if part == "..":
-                if parts:
-                    parts.pop()
-            elif part not in ("", "."):
-                parts.append(part)
-        path = "/".join(parts)
-        if not (ROOT / path).exists():
+        if target in self.book.targets:  # MyST also reads [text](label) as a reference
+            found = self.book.targets[target]
+            return self.book.site_url(found.page, found.anchor)
+        path = self._resolve(target)
+        if not path or not (ROOT / path).exists():
             raise self.problem(f"the link {target!r} points at nothing in the repository")
         is_image = re.search(r"\.(png|jpe?g|gif|svg|webp)$", path, re.I)
         return (self.book.raw if is_image else self.book.blob) + path
