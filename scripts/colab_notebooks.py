@@ -21,6 +21,11 @@ Colab renders a notebook's Markdown as CommonMark, not MyST. From each executed 
 - relative links become absolute: chapter to chapter to the Colab editions, everything else to
   the website (whose address is ``html.baseurl`` in ``_config.yml``) or to the repository.
 
+Run it after changing or re-executing a chapter (the glued numbers are those of the stored
+outputs, so execute first). It stops with an error naming the chapter when it meets what it
+cannot resolve: an unknown label or citation key, a glued name with no stored value, a link to
+a file that does not exist.
+
 Code cells, their outputs and the Colab set-up cell are kept (the glue outputs, which Colab
 cannot show, are dropped), so Colab shows the figures and printed results before anything runs.
 
