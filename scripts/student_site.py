@@ -38,7 +38,7 @@ def strip_solutions(nb: nbformat.NotebookNode) -> int:
 def prepare() -> None:
     shutil.rmtree(SOURCE, ignore_errors=True)
     SOURCE.mkdir(parents=True)
-    for name in ("_toc.yml", "book", "_vendor"):
+    for name in ("_toc.yml", "book", "_vendor", "colab"):  # colab/: the rocket buttons' target
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, SOURCE / name)

@@ -87,7 +87,7 @@ def test_chapter_has_colab_link(browser, server, path):
     repo = config()["repository"]
     org_repo = repo["url"].removeprefix("https://github.com/").strip("/")
     expected = (f"https://colab.research.google.com/github/{org_repo}/blob/{repo['branch']}"
-                f"/chapters/{path.name}")
+                f"/colab/{path.name}")  # the Colab edition (scripts/colab_notebooks.py)
     page, _, _ = visit(browser, f"{server}/chapters/{path.stem}.html")
     try:
         hrefs = page.eval_on_selector_all("a[href*='colab.research.google.com']",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from nbtools import CHAPTERS, config, sphinx_problems, toc_files
+import re
+
+from nbtools import CHAPTERS, ROOT, config, read, sphinx_problems, toc_files
 
 
 def test_strict_build_has_zero_warnings(site_build):
@@ -39,11 +41,34 @@ def test_mathjax_is_vendored_not_fetched(site):
         assert "cdn.jsdelivr.net" not in text and "mathjax@3" not in text, page
 
 
-def test_colab_link_points_at_this_repository(site):
+def test_colab_button_opens_the_colab_edition(site):
+    """Each chapter's rocket button opens colab/<chapter>.ipynb of this repository's branch
+    (scripts/colab_notebooks.py writes it), not the MyST source in chapters/."""
     repo = config()["repository"]
     org_repo = repo["url"].removeprefix("https://github.com/").strip("/")
     for path in CHAPTERS:
         page = (site / "chapters" / f"{path.stem}.html").read_text()
+        links = set(re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', page))
         expected = (f"https://colab.research.google.com/github/{org_repo}/blob/"
-                    f"{repo['branch']}/chapters/{path.name}")
-        assert expected in page, f"{path.stem}: no Colab link {expected}"
+                    f"{repo['branch']}/colab/{path.name}")
+        assert links == {expected}, f"{path.stem}: Colab links {links}, expected {expected}"
+        assert (ROOT / "colab" / path.name).is_file(), f"colab/{path.name} is not committed"
+
+
+def test_colab_editions_link_to_pages_and_anchors_that_exist(site):
+    """Every link from a Colab edition into the website (citations, exercises' solutions,
+    other pages) resolves in the built site: the page exists and has the anchor."""
+    base = config()["html"]["baseurl"].rstrip("/") + "/"
+    ids: dict[str, set[str]] = {}
+    for colab in sorted((ROOT / "colab").glob("*.ipynb")):
+        text = "\n".join(c.source for c in read(colab).cells if c.cell_type == "markdown")
+        urls = re.findall(re.escape(base) + r"[^)\s]*", text)
+        assert urls, f"{colab.name}: no link to the website at all"
+        for url in urls:
+            page, _, anchor = url.removeprefix(base).partition("#")
+            built = site / (page or "index.html")
+            assert built.is_file(), f"{colab.name}: {url} is not a page of the site"
+            if anchor:
+                if page not in ids:
+                    ids[page] = set(re.findall(r'id="([^"]+)"', built.read_text()))
+                assert anchor in ids[page], f"{colab.name}: {url}: no such anchor on the page"
