@@ -6,6 +6,8 @@
 #   .venv/            a virtual environment with the exact versions of requirements/lock.txt,
 #                     the helpers package (editable) and a Jupyter kernel named python3
 #   _vendor/mathjax/  MathJax 3 from the npm registry, so maths renders with no network
+#   _vendor/axe-core/ axe-core from the npm registry, for the browser tests' accessibility audit
+#                     (not published: _config.yml excludes it from the site)
 # Safe to run again: each step is skipped when it is already done.
 #   bash scripts/setup.sh                  # what the book build needs
 #   bash scripts/setup.sh --tests          # and what the tests need (scripts/test.sh)
@@ -17,6 +19,7 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 LOCK=requirements/lock.txt
 MATHJAX_VERSION=3.2.2
+AXE_VERSION=4.14.1
 
 tests=0
 check_only=0
@@ -97,5 +100,17 @@ if [ ! -f _vendor/mathjax/tex-mml-chtml.js ]; then
   cp -r "$es5/input/tex/extensions" _vendor/mathjax/input/tex/   # loaded on demand (\boldsymbol, ...)
   cp -r "$es5/a11y" "$es5/ui" _vendor/mathjax/                    # loaded on demand by the menu
   cp "$tmp/package/LICENSE" _vendor/mathjax/
+  rm -rf "$tmp"
+fi
+
+if [ ! -f "_vendor/axe-core/axe-$AXE_VERSION.min.js" ]; then
+  echo "setup: vendoring axe-core $AXE_VERSION from the npm registry (for the browser tests)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null)
+  tar -xzf "$tmp/axe-core-$AXE_VERSION.tgz" -C "$tmp"
+  rm -rf _vendor/axe-core
+  mkdir -p _vendor/axe-core
+  cp "$tmp/package/axe.min.js" "_vendor/axe-core/axe-$AXE_VERSION.min.js"
+  cp "$tmp/package/LICENSE" _vendor/axe-core/
   rm -rf "$tmp"
 fi

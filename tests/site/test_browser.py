@@ -1,6 +1,7 @@
 """Browser tests: headless Debian Chromium, driven by Playwright, against the built site.
 
-Every page answers 200, logs no console error (beyond ALLOWED_CONSOLE_ERRORS), has its maths
+Every page answers 200, logs no console error (beyond ALLOWED_CONSOLE_ERRORS), makes no request
+to a host other than the local server (the visit fixture blocks and reports them), has its maths
 typeset by the vendored MathJax, loads every image, and is screenshotted to _build/screenshots/.
 Chapter pages carry the Colab link of _config.yml; the search page finds "convolution".
 """
@@ -8,15 +9,10 @@ Chapter pages carry the Colab link of _config.yml; the search page finds "convol
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from nbtools import CHAPTERS, ROOT, config, toc_files
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 # Console errors we accept, each with the reason. Keep it short; prefer fixing the page.
@@ -25,37 +21,13 @@ ALLOWED_CONSOLE_ERRORS: dict[str, str] = {}
 PAGES = [*toc_files(), "search", "genindex"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists() and not shutil.which("chromium"):
-        pytest.fail("Chromium is needed for the browser tests and is not installed. Install it "
-                    "with: apt-get update && apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
-
-
-def visit(browser, url: str):
-    """Open url; return (page, response, console errors)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
-    response = page.goto(url, wait_until="load")
-    return page, response, errors
-
-
 def unexpected(errors: list[str]) -> list[str]:
     return [e for e in errors if not any(re.search(p, e) for p in ALLOWED_CONSOLE_ERRORS)]
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_renders(browser, server, site, name):
-    page, response, errors = visit(browser, f"{server}/{name}.html")
+def test_page_renders(visit, server, site, name):
+    page, response, errors = visit(f"{server}/{name}.html")
     try:
         status = response.status if response is not None else None
         assert status == 200, f"{name}: HTTP {status}"
@@ -83,12 +55,12 @@ def test_page_renders(browser, server, site, name):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_chapter_has_colab_link(browser, server, path):
+def test_chapter_has_colab_link(visit, server, path):
     repo = config()["repository"]
     org_repo = repo["url"].removeprefix("https://github.com/").strip("/")
     expected = (f"https://colab.research.google.com/github/{org_repo}/blob/{repo['branch']}"
                 f"/colab/{path.name}")  # the Colab edition (scripts/colab_notebooks.py)
-    page, _, _ = visit(browser, f"{server}/chapters/{path.stem}.html")
+    page, _, _ = visit(f"{server}/chapters/{path.stem}.html")
     try:
         hrefs = page.eval_on_selector_all("a[href*='colab.research.google.com']",
                                           "links => links.map(a => a.href)")
@@ -100,8 +72,8 @@ def test_chapter_has_colab_link(browser, server, path):
         page.close()
 
 
-def test_search_finds_convolution(browser, server):
-    page, _, errors = visit(browser, f"{server}/search.html?q=convolution")
+def test_search_finds_convolution(visit, server):
+    page, _, errors = visit(f"{server}/search.html?q=convolution")
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=20000)
         results = page.locator("#search-results ul.search li").count()

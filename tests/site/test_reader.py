@@ -1,0 +1,203 @@
+"""The site as a reader meets it: accessibility (axe-core, keyboard), layout at 1280 px and
+375 px, dark mode, figures, solutions and search. Headless Debian Chromium via Playwright.
+
+axe-core is vendored from the npm registry into _vendor/axe-core/ by scripts/setup.sh and
+injected into each page by the test (the published site does not carry it).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from nbtools import CHAPTERS, ROOT, toc_files
+
+AXE = sorted((ROOT / "_vendor" / "axe-core").glob("axe-*.min.js"))
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE = {"width": 375, "height": 740}
+
+# axe-core findings of impact "minor" or "moderate" that we accept, each with its reason.
+# Critical and serious findings are never accepted.
+AXE_ALLOWED: dict[str, str] = {}
+
+PAGES = [*toc_files(), "search", "genindex"]
+FILE_NAME = re.compile(r"(^|/)[\w.-]+\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)
+
+
+def axe_violations(page) -> list[dict]:
+    assert AXE, "axe-core is not vendored: run bash scripts/setup.sh"
+    page.add_script_tag(content=AXE[-1].read_text())
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                           WCAG_TAGS)
+    return result["violations"]
+
+
+def describe(violation: dict) -> str:
+    nodes = "; ".join(n["html"][:120] for n in violation["nodes"][:3])
+    return f"{violation['impact']} {violation['id']} ({len(violation['nodes'])}x): {nodes}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_is_accessible_and_fits(visit, server, site, name):
+    """axe-core WCAG 2.1 A/AA; content images with alt text; code that fits the column;
+    no otter marker lines; a meta description; MathJax only on pages with maths."""
+    page, _, errors = visit(f"{server}/{name}.html")
+    try:
+        page.wait_for_load_state("networkidle")
+        bad = [v for v in axe_violations(page)
+               if v["impact"] in ("critical", "serious") or v["id"] not in AXE_ALLOWED]
+        assert not bad, f"{name}: axe-core WCAG 2.1 AA violations:\n" + "\n".join(
+            map(describe, bad))
+
+        images = page.eval_on_selector_all(
+            "article.bd-article img", "imgs => imgs.map(i => [i.getAttribute('src'), i.alt])")
+        no_alt = [src[:80] for src, alt in images
+                  if not alt.strip() or FILE_NAME.search(alt.strip()) or alt.strip() == src]
+        assert not no_alt, f"{name}: images without an alt text that says what they show: {no_alt}"
+
+        wide = page.evaluate("""() => Array.from(document.querySelectorAll('article pre'))
+            .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+            .map(p => p.textContent.split('\\n').reduce((a, b) => a.length > b.length ? a : b))""")
+        assert not wide, f"{name}: code that scrolls sideways at 1280 px, longest lines: {wide}"
+
+        code = "\n".join(page.locator("article.bd-article pre").all_text_contents())
+        assert not re.search(r"#\s*(BEGIN|END) SOLUTION|# SOLUTION\s*$", code, re.MULTILINE), \
+            f"{name}: otter's solution markers are shown"
+
+        description = page.get_attribute("meta[name=description]", "content") or ""
+        assert len(description) >= 20, f"{name}: no meta description ({description!r})"
+
+        scripts = page.eval_on_selector_all("script[src]", "s => s.map(x => x.src)")
+        has_math = page.locator("article .math").count() > 0
+        loads_mathjax = any("mathjax" in s.lower() for s in scripts)
+        assert loads_mathjax == has_math, f"{name}: maths {has_math}, MathJax {loads_mathjax}"
+        assert not errors, f"{name}: {errors}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_fits_a_phone(visit, server, site, name):
+    """375 px: no sideways scrolling of the page; a chapter number stays with its title."""
+    page, _, errors = visit(f"{server}/{name}.html", viewport=PHONE)
+    try:
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{name}: the page is {width} px wide at 375 px"
+        too_wide = page.evaluate("""() => Array.from(document.querySelectorAll(
+                'article.bd-article .animation, article.bd-article img, .conv-explorer'))
+            .filter(e => e.offsetParent !== null)
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+            .map(e => e.className || e.tagName)""")
+        assert not too_wide, f"{name}: wider than the screen at 375 px: {too_wide}"
+        number_alone = page.evaluate("""() => {
+            const h1 = document.querySelector('article.bd-article h1');
+            const number = h1 && h1.querySelector('.section-number');
+            if (!number || !number.nextSibling) return false;
+            const range = document.createRange();
+            range.setStart(number.nextSibling, 0);
+            range.setEnd(number.nextSibling, 1);
+            return Math.abs(range.getBoundingClientRect().top
+                            - number.getBoundingClientRect().top) > 2;
+        }""")
+        assert not number_alone, f"{name}: the chapter number is on a line of its own"
+        assert not errors, f"{name}: {errors}"
+    finally:
+        page.close()
+
+
+def test_no_second_top_bar_with_a_search_box(visit, server, site):
+    page, _, _ = visit(f"{server}/chapters/{CHAPTERS[0].stem}.html")
+    try:
+        visible = [b for b in page.locator(".search-button-field, .search-button").all()
+                   if b.is_visible()]
+        assert len(visible) == 1, f"{len(visible)} search fields are visible at 1280 px"
+        header = page.locator("header.bd-header")
+        assert header.count() == 0 or header.bounding_box() is None \
+            or header.bounding_box()["height"] < 1, "the empty top bar is shown"
+    finally:
+        page.close()
+
+
+def _solutions(page):
+    return page.locator("div.solution.toggle")
+
+
+def test_solution_title_link_and_keyboard(visit, server, site):
+    """A solution opens from the keyboard; the exercise link in its title works, throws nothing
+    and leaves other open solutions open."""
+    page, _, errors = visit(f"{server}/chapters/03_convolution.html")
+    try:
+        solutions = _solutions(page)
+        assert solutions.count() >= 2, "chapter 3 should have at least two solutions"
+        first, second = solutions.nth(0), solutions.nth(1)
+        button = first.locator(".toggle-button")
+        button.focus()
+        page.keyboard.press("Enter")
+        assert button.get_attribute("aria-expanded") == "true", "Enter did not open the solution"
+        assert "toggle-hidden" not in (first.get_attribute("class") or "")
+        link = second.locator(".admonition-title a").first
+        target = link.get_attribute("href")
+        link.click()
+        page.wait_for_timeout(300)
+        assert "toggle-hidden" not in (first.get_attribute("class") or ""), \
+            "clicking a link in another solution's title closed this solution"
+        assert page.url.endswith(target), f"the link did not go to {target}: {page.url}"
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+def test_animation_works_from_the_keyboard(visit, server, site):
+    page, _, errors = visit(f"{server}/chapters/04_conv_layers.html")
+    try:
+        slider = page.locator(".animation input.anim-slider")
+        assert slider.count() == 1
+        assert slider.get_attribute("aria-label"), "the animation's slider has no label"
+        image = page.locator(".animation img")
+        assert len(image.get_attribute("alt") or "") > 20, "the animation has no alt text"
+        first_frame = image.get_attribute("src")
+        page.locator(".animation button[aria-label='Next frame']").focus()
+        page.keyboard.press("Enter")
+        assert slider.input_value() == "1" and image.get_attribute("src") != first_frame
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        assert slider.input_value() == "2", "the arrow key did not move the animation"
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+def _luminance(rgb: str) -> float:
+    values = [int(v) / 255 for v in re.findall(r"\d+", rgb)[:3]]
+    linear = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in values]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_search_results_are_clean_and_legible_in_dark_mode(visit, server, site):
+    page, _, errors = visit(f"{server}/search.html?q=convolution", dark=True)
+    try:
+        page.wait_for_selector("#search-results ul.search li p.context", timeout=20000)
+        page.wait_for_function("document.querySelectorAll('#search-results li').length > 3 && "
+                               "!document.querySelector('#search-progress')?.textContent.trim()")
+        page.wait_for_timeout(1500)  # the snippets arrive one by one
+        hrefs = page.eval_on_selector_all("#search-results li > a:first-of-type",
+                                          "links => links.map(a => a.getAttribute('href'))")
+        targets = [h.split("?")[0] + ("#" + h.split("#")[1] if "#" in h else "") for h in hrefs]
+        assert len(targets) == len(set(targets)), f"duplicate search results: {targets}"
+        snippets = page.locator("#search-results p.context").all_text_contents()
+        noisy = [s[:80] for s in snippets if ".pdf" in s or re.search(r"\bContents\b", s)]
+        assert not noisy, f"search snippets read the page's toolbar: {noisy}"
+        pairs = page.eval_on_selector_all("#search-results .highlighted", """els => els.map(e => {
+            let bg = getComputedStyle(e).backgroundColor, n = e;
+            while (bg === 'rgba(0, 0, 0, 0)' && n.parentElement) {
+                n = n.parentElement; bg = getComputedStyle(n).backgroundColor; }
+            return [getComputedStyle(e).color, bg]; })""")
+        assert pairs, "no highlighted search terms"
+        for color, background in pairs:
+            a, b = sorted([_luminance(color), _luminance(background)])
+            ratio = (b + 0.05) / (a + 0.05)
+            assert ratio >= 4.5, f"highlighted term {color} on {background}: {ratio:.2f}:1"
+        assert not errors, errors
+    finally:
+        page.close()
