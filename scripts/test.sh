@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/build-pdf.sh --setup-only   # TeX for the PDF test (apt, when permitted)
 export CNN_BOOK_OFFLINE=1
 if [ $# -eq 0 ]; then
   # docstring examples of the helpers, the tests, then every chapter under nbval
