@@ -40,10 +40,10 @@ pytestmark = pytest.mark.skipif(not CHAPTERS, reason="no chapter notebooks yet")
 # wall-clock time: the CPU time hardly changes when other programs share the machine, and the
 # chapters compute on one thread, so on an unloaded machine their wall-clock time is about
 # their CPU time. Measured on this kind of machine (2 cores shared with other jobs, load
-# average 9 to 14), two chapters at a time: 12 s of CPU time (chapters 3 and 4) to 68 s
-# (chapter 5) per chapter, 68 to 258 s of wall-clock time, about 9 minutes for the whole test.
-# On an unloaded machine the whole test should take about 3 minutes (230 s of CPU time in all
-# on two cores, plus writing the cache); under load, the wall-clock time says nothing.
+# average 12 to 17), two chapters at a time: 12 s of CPU time (chapters 3 and 4) to 75 s
+# (chapter 5) per chapter, 250 s in all; 72 to 475 s of wall-clock time per chapter, 14 minutes
+# for the whole test. On an unloaded machine it should take about 3 minutes (250 s of CPU time
+# on two cores, plus writing the cache); under such load the wall-clock time says nothing.
 BUDGET_CPU_SECONDS = 120
 WORKERS = 2  # chapters executed at once (one per core)
 RNG = np.random.default_rng(2026)
