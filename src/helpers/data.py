@@ -242,7 +242,8 @@ def _subset_indices(y: np.ndarray, n: int, seed: int) -> np.ndarray:
 
 
 def _mnist_subset(full: Dataset, n_train: int | None, n_test: int | None, seed: int) -> Dataset:
-    """The first ``n_train``/``n_test`` of a stratified draw, or everything when None/equal."""
+    """A stratified random draw of ``n_train``/``n_test`` digits; a split stays whole (in its
+    order) when its count is None or its size."""
     arrays = {"x_train": full.x_train, "y_train": full.y_train,
               "x_test": full.x_test, "y_test": full.y_test}
     drawn = False
