@@ -87,10 +87,11 @@ def compare(a: Path, b: Path, patterns) -> int:
         if text_a != text_b:
             differ += 1
             print(f"--- {a.name} cell {index} (id {cell_a.get('id')}) differs")
+            raw_a, raw_b = texts(cell_a, []), texts(cell_b, [])  # shown before sanitizing
             for key in sorted(set(text_a) | set(text_b)):
                 if text_a.get(key) != text_b.get(key):
-                    print(f"  [{key}] {a}:\n{indent(text_a.get(key))}")
-                    print(f"  [{key}] {b}:\n{indent(text_b.get(key))}")
+                    print(f"  [{key}] {a}:\n{indent(raw_a.get(key))}")
+                    print(f"  [{key}] {b}:\n{indent(raw_b.get(key))}")
     return differ
 
 
