@@ -76,12 +76,14 @@ def sanitize(value, patterns):
 def compare(a: Path, b: Path, patterns) -> int:
     """Print the code cells whose compared outputs differ; return how many do."""
     cells_a, cells_b = nbformat.read(a, 4).cells, nbformat.read(b, 4).cells
-    if [c.cell_type for c in cells_a] != [c.cell_type for c in cells_b]:
-        print(f"{a.name}: the notebooks do not have the same cells")
-        return 1
+    by_id = {cell.get("id"): cell for cell in cells_b}
     differ = 0
-    for index, (cell_a, cell_b) in enumerate(zip(cells_a, cells_b, strict=True)):
+    for index, cell_a in enumerate(cells_a):
         if cell_a.cell_type != "code" or not compared(cell_a):
+            continue
+        cell_b = by_id.get(cell_a.get("id"))  # cells are matched by id (a newer copy may
+        if cell_b is None:                     # have cells inserted or removed)
+            print(f"--- {a.name} cell {index} (id {cell_a.get('id')}) is not in {b}")
             continue
         text_a, text_b = texts(cell_a, patterns), texts(cell_b, patterns)
         if text_a != text_b:
