@@ -76,21 +76,24 @@ def sanitize(value, patterns):
 def compare(a: Path, b: Path, patterns) -> int:
     """Print the code cells whose compared outputs differ; return how many do."""
     cells_a, cells_b = nbformat.read(a, 4).cells, nbformat.read(b, 4).cells
-    if [c.cell_type for c in cells_a] != [c.cell_type for c in cells_b]:
-        print(f"{a.name}: the notebooks do not have the same cells")
-        return 1
+    by_id = {cell.get("id"): cell for cell in cells_b}
     differ = 0
-    for index, (cell_a, cell_b) in enumerate(zip(cells_a, cells_b, strict=True)):
+    for index, cell_a in enumerate(cells_a):
         if cell_a.cell_type != "code" or not compared(cell_a):
+            continue
+        cell_b = by_id.get(cell_a.get("id"))  # cells are matched by id (a newer copy may
+        if cell_b is None:                     # have cells inserted or removed)
+            print(f"--- {a.name} cell {index} (id {cell_a.get('id')}) is not in {b}")
             continue
         text_a, text_b = texts(cell_a, patterns), texts(cell_b, patterns)
         if text_a != text_b:
             differ += 1
             print(f"--- {a.name} cell {index} (id {cell_a.get('id')}) differs")
+            raw_a, raw_b = texts(cell_a, []), texts(cell_b, [])  # shown before sanitizing
             for key in sorted(set(text_a) | set(text_b)):
                 if text_a.get(key) != text_b.get(key):
-                    print(f"  [{key}] {a}:\n{indent(text_a.get(key))}")
-                    print(f"  [{key}] {b}:\n{indent(text_b.get(key))}")
+                    print(f"  [{key}] {a}:\n{indent(raw_a.get(key))}")
+                    print(f"  [{key}] {b}:\n{indent(raw_b.get(key))}")
     return differ
 
 

@@ -38,11 +38,13 @@ def start_second_pass() -> subprocess.Popen:
     """Start nbval over every chapter with OTHER_KERNELS in the background; output to LOG."""
     env = dict(os.environ, CNN_BOOK_OFFLINE="1", **OTHER_KERNELS)
     LOG.parent.mkdir(exist_ok=True)
-    with LOG.open("w") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE", *NBVAL,
-             *(str(p.relative_to(ROOT)) for p in CHAPTERS)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    log = LOG.open("w+")  # kept open: read back through this handle even if _build is cleaned
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE", *NBVAL,
+         *(str(p.relative_to(ROOT)) for p in CHAPTERS)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    process.log = log
+    return process
 
 
 def pytest_configure(config):
@@ -52,25 +54,35 @@ def pytest_configure(config):
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: start only if the test will run
 def pytest_collection_modifyitems(config, items):
     waiting = [item for item in items if item.get_closest_marker(MARKER)]
-    if waiting:
+    if waiting and not config.option.collectonly:
         items[:] = [item for item in items if item not in waiting] + waiting
         config.stash[_PASS] = start_second_pass()
 
 
 def pytest_unconfigure(config):
     process = config.stash.get(_PASS, None)
-    if process is not None and process.poll() is None:  # the run was interrupted
-        process.kill()
-        process.wait()
+    if process is not None:
+        if process.poll() is None:  # the run was interrupted
+            process.kill()
+            process.wait()
+        process.log.close()
 
 
 @pytest.fixture
-def second_pass(request) -> tuple[subprocess.Popen, Path]:
-    """The background nbval pass with OTHER_KERNELS (started now if the hook did not), its log."""
+def second_pass(request) -> subprocess.Popen:
+    """The background nbval pass with OTHER_KERNELS (started now if the hook did not).
+
+    Its ``log`` attribute is the open log file (LOG).
+    """
     process = request.config.stash.get(_PASS, None)
     if process is None:
         process = request.config.stash[_PASS] = start_second_pass()
-    return process, LOG
+    return process
+
+
+@pytest.fixture
+def second_pass_log() -> Path:
+    return LOG
 
 
 @pytest.fixture

@@ -34,12 +34,13 @@ def test_the_other_kernels_are_really_used(other_kernels):
 
 
 @pytest.mark.other_kernels
-def test_every_chapter_reproduces_its_outputs_with_other_kernels(second_pass, other_kernels):
-    process, log_path = second_pass
-    returncode = process.wait(timeout=3600)
-    log = log_path.read_text()
+def test_every_chapter_reproduces_its_outputs_with_other_kernels(second_pass, second_pass_log,
+                                                                 other_kernels):
+    returncode = second_pass.wait(timeout=3600)
+    second_pass.log.seek(0)
+    log = second_pass.log.read()
     failed = [line for line in log.splitlines() if line.startswith(("FAILED", "ERROR"))]
     kernels = " ".join(f"{name}={value}" for name, value in other_kernels.items())
     assert returncode == 0, (
-        f"nbval fails with other math kernels ({kernels}); the full log is {log_path}:\n"
+        f"nbval fails with other math kernels ({kernels}); the full log is {second_pass_log}:\n"
         + "\n".join(failed) + "\n" + log[-6000:])
