@@ -118,12 +118,15 @@ def test_setup_cell_install_keeps_colabs_packages(cell, tmp_path):
 # ---------------------------------------------------------------------------------------------
 VENV = ROOT / ".cache" / "colab-venv"
 # Colab's packages that the book or its install touch, installed at Colab's versions.
+# (PyTorch's own dependencies are added to them.)
 COLAB_PACKAGES = [
-    "numpy", "pandas", "scipy", "scikit-learn", "scikit-image", "matplotlib", "sympy", "tqdm",
-    "threadpoolctl", "pillow", "mlxtend", "xlrd", "requests", "termcolor", "ipykernel",
+    "pip", "numpy", "pandas", "scipy", "scikit-learn", "scikit-image", "matplotlib", "sympy",
+    "tqdm", "threadpoolctl", "pillow", "mlxtend", "xlrd", "requests", "termcolor", "ipykernel",
     "ipython", "ipywidgets", "jupyter-client", "pyzmq", "tornado", "traitlets",
 ]
 LINKED_ROOTS = ("torch", "torchvision")
+# Colab's versions of these need a newer Python than 3.11: pip picks the newest one for 3.11.
+NEEDS_NEWER_PYTHON = ("tifffile",)
 FAKE_COLAB = '"""Stand-in for Colab\'s module: the set-up cells ask only if it is imported."""\n'
 
 
@@ -162,8 +165,8 @@ def link_distribution(name: str, site: Path) -> None:
             shutil.copy2(source, target)
 
 
-def plan() -> tuple[dict[str, str], dict[str, str]]:
-    """(pins for pip, distributions linked from this environment, with their versions).
+def plan() -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """(pins for pip, what is linked from this environment with its version, what pip installs).
 
     PyTorch is this environment's own (there is no light build of Colab's PyTorch for this
     Python on PyPI); each of its dependencies is Colab's version if that satisfies it,
@@ -177,9 +180,9 @@ def plan() -> tuple[dict[str, str], dict[str, str]]:
         if colab is None or not all(r.specifier.contains(colab, prereleases=True) for r in reqs):
             linked[name] = importlib.metadata.version(name)
     for name in list(pins):
-        if name in PYTORCH_INDEX_PACKAGES or name in linked:
+        if name in PYTORCH_INDEX_PACKAGES or name in linked or name in NEEDS_NEWER_PYTHON:
             del pins[name]
-    return pins, linked
+    return pins, linked, COLAB_PACKAGES + sorted(set(needed) - set(linked))
 
 
 def python_of(venv: Path) -> Path:
@@ -192,16 +195,19 @@ def site_packages(venv: Path) -> Path:
 
 def build_colab_venv(venv: Path) -> None:
     """Python 3.11 with Colab's versions, this environment's PyTorch and a fake google.colab."""
-    pins, linked = plan()
+    pins, linked, packages = plan()
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True)
+    if "setuptools" in linked:  # the venv's own would sit under the linked one
+        subprocess.run([str(python_of(venv)), "-m", "pip", "uninstall", "-q", "-y",
+                        "setuptools"], check=True, capture_output=True)
     site = site_packages(venv)
     for name in linked:
         link_distribution(name, site)
     constraints = venv / "constraints.txt"
     constraints.write_text("".join(f"{n}=={v}\n" for n, v in {**pins, **linked}.items()))
     done = subprocess.run([str(python_of(venv)), "-m", "pip", "install", "-q", "-c",
-                           str(constraints), *COLAB_PACKAGES], capture_output=True, text=True,
+                           str(constraints), *packages], capture_output=True, text=True,
                           timeout=PIP_TIMEOUT)
     assert done.returncode == 0, f"cannot make the Colab-like environment:\n{done.stderr}"
     (site / "google" / "colab").mkdir(parents=True)
@@ -213,7 +219,7 @@ def build_colab_venv(venv: Path) -> None:
 
 def colab_venv() -> Path:
     """The cached environment, rebuilt when Colab's versions or the recipe change."""
-    recipe = (COLAB_CONSTRAINTS.read_text() + repr((COLAB_PACKAGES, sorted(plan()[1].items())))
+    recipe = (COLAB_CONSTRAINTS.read_text() + repr(plan())
               + Path(__file__).read_text())
     stamp = VENV / f".built-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}"
     if not stamp.exists():
@@ -225,7 +231,8 @@ def colab_venv() -> Path:
 def freeze(venv: Path) -> dict[str, str]:
     done = subprocess.run([str(python_of(venv)), "-m", "pip", "list", "--format=freeze"],
                           capture_output=True, text=True, check=True)
-    return dict(line.split("==") for line in done.stdout.split() if "==" in line)
+    pairs = (line.split("==") for line in done.stdout.split() if "==" in line)
+    return {normalize(name): version for name, version in pairs}
 
 
 class Kernel:
@@ -280,46 +287,52 @@ def test_setup_cells_in_a_colab_like_kernel(tmp_path):
     """Each chapter's set-up cell and imports in a Colab-like kernel (needs PyPI).
 
     The environment (cached in .cache/colab-venv, rebuilt when requirements/colab-constraints.txt
-    changes) has Colab's versions of every package the book touches (numpy, pandas, scipy,
-    scikit-learn, matplotlib, ipykernel 6.17, ipywidgets 7.7, ...) and a fake ``google.colab``
-    that the kernel imports at start, as Colab's does. Two departures from Colab, both because
-    of PyTorch: the Python is this environment's 3.11, not Colab's 3.12/3.13, and torch and
-    torchvision are this environment's (linked in, with any dependency whose Colab version
-    they do not accept). PyPI's Linux PyTorch for 3.12+ is a CUDA build of several GB, and no
-    light CPU build of it is on PyPI; Colab's own ``+cpu`` builds come from PyTorch's index.
+    or this recipe changes) has Colab's versions of every package the book touches (numpy,
+    pandas, scipy, scikit-learn, matplotlib, pip 24.1, ipykernel 6.17, ipywidgets 7.7, ...) and
+    a fake ``google.colab`` that the kernel imports at start, as Colab's does. Two departures
+    from Colab, both because of PyTorch: the Python is this environment's 3.11, not Colab's
+    3.12/3.13 (so a Colab version that needs a newer Python, NEEDS_NEWER_PYTHON, is replaced by
+    the newest for 3.11), and torch and torchvision are this environment's, linked in together
+    with any dependency whose Colab version they do not accept. PyPI's Linux PyTorch for 3.12+
+    is a CUDA build of several GB with no light CPU build beside it; Colab's ``+cpu`` builds
+    come from PyTorch's own index, which the tests may not use.
 
-    Each chapter's set-up cell runs with its repository URL pointed at a clone of this
-    repository's HEAD; the first installs the helpers (all chapters share one cell), the
-    others find them installed, as when a student reruns the cell. The imports cell must then
-    import the installed helpers, and every package that was there before keeps its version.
+    Like a fresh Colab machine, a throw-away copy of the environment runs the set-up cell
+    (one copy per distinct cell; test_notebooks checks that every chapter has the same one),
+    with its repository URL pointed at a clone of this repository's HEAD. Then every chapter's
+    imports cell runs in a new kernel and must import the installed helpers (and medmnist), and
+    every package that was there before keeps its version.
     """
     base = colab_venv()
-    venv = tmp_path / "venv"  # a throw-away copy: the cells install into it
-    subprocess.run(["cp", "-al", str(base), str(venv)], check=True)
-    for script in ("pip", "pip3"):
-        (venv / "bin" / script).unlink(missing_ok=True)  # their first line names base's python
-    before = freeze(venv)
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    installed_site = site_packages(venv)
+    groups: dict[str, list[Path]] = {}
     for path in CHAPTERS:
-        cells = code_cells(read(path))
-        setup = cells[0].source
-        assert f'REPO_URL = "{REPO_URL}"' in setup, f"{path.name}: no REPO_URL line to redirect"
+        groups.setdefault(code_cells(read(path))[0].source, []).append(path)
+    for number, (setup, paths) in enumerate(groups.items()):
+        venv = tmp_path / f"venv-{number}"  # a throw-away copy: the cell installs into it
+        subprocess.run(["cp", "-al", str(base), str(venv)], check=True)
+        before = freeze(venv)
+        assert f'REPO_URL = "{REPO_URL}"' in setup, f"{paths[0].name}: no REPO_URL to redirect"
         setup = setup.replace(f'REPO_URL = "{REPO_URL}"', f'REPO_URL = "{clone.as_uri()}"')
         kernel = Kernel(venv, cwd=tmp_path)
         try:
-            printed = kernel.run(setup, f"{path.stem}: set-up cell")
-            assert "Installing" in printed, f"{path.stem}: the cell must say what it installs"
-            kernel.run(cells[1].source, f"{path.stem}: imports cell")
-            where = kernel.run("import helpers, medmnist\nprint(helpers.__file__)", "import")
-            assert where.strip().startswith(str(installed_site)), (
-                f"{path.stem}: helpers came from {where.strip()}, not the installed package")
+            printed = kernel.run(setup, f"{paths[0].stem}: set-up cell")
         finally:
             kernel.close()
-    after = freeze(venv)
-    changed = {name: (version, after.get(name)) for name, version in before.items()
-               if after.get(name) != version}
-    assert not changed, f"the set-up cells changed Colab's packages (before, after): {changed}"
-    added = sorted(set(after) - set(before))
-    assert "medmnist" in added and "cnn-book-helpers" in added, added
+        assert "Installing" in printed, f"{paths[0].stem}: the cell must say what it installs"
+        for path in paths:
+            kernel = Kernel(venv, cwd=tmp_path)
+            try:
+                kernel.run(code_cells(read(path))[1].source, f"{path.stem}: imports cell")
+                where = kernel.run("import helpers, medmnist\nprint(helpers.__file__)", "import")
+            finally:
+                kernel.close()
+            assert where.strip().startswith(str(site_packages(venv))), (
+                f"{path.stem}: helpers came from {where.strip()}, not the installed package")
+        after = freeze(venv)
+        changed = {name: (version, after.get(name)) for name, version in before.items()
+                   if after.get(name) != version}
+        assert not changed, f"the set-up cell changed Colab's packages (before, after): {changed}"
+        added = sorted(set(after) - set(before))
+        assert "medmnist" in added and "cnn-book-helpers" in added, added
