@@ -127,6 +127,7 @@ COLAB_PACKAGES = [
 LINKED_ROOTS = ("torch", "torchvision")
 # Colab's versions of these need a newer Python than 3.11: pip picks the newest one for 3.11.
 NEEDS_NEWER_PYTHON = ("tifffile",)
+RECIPE = 1  # raise it when build_colab_venv changes: the cached environment is rebuilt
 FAKE_COLAB = '"""Stand-in for Colab\'s module: the set-up cells ask only if it is imported."""\n'
 
 
@@ -185,6 +186,12 @@ def plan() -> tuple[dict[str, str], dict[str, str], list[str]]:
     return pins, linked, COLAB_PACKAGES + sorted(set(needed) - set(linked))
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without what would point Python or Jupyter at it."""
+    drop = ("PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND", "JUPYTER_PATH", "IPYTHONDIR")
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
 def python_of(venv: Path) -> Path:
     return venv / "bin" / "python"
 
@@ -197,10 +204,10 @@ def build_colab_venv(venv: Path) -> None:
     """Python 3.11 with Colab's versions, this environment's PyTorch and a fake google.colab."""
     pins, linked, packages = plan()
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True, env=clean_env())
     if "setuptools" in linked:  # the venv's own would sit under the linked one
         subprocess.run([str(python_of(venv)), "-m", "pip", "uninstall", "-q", "-y",
-                        "setuptools"], check=True, capture_output=True)
+                        "setuptools"], check=True, capture_output=True, env=clean_env())
     site = site_packages(venv)
     for name in linked:
         link_distribution(name, site)
@@ -208,7 +215,7 @@ def build_colab_venv(venv: Path) -> None:
     constraints.write_text("".join(f"{n}=={v}\n" for n, v in {**pins, **linked}.items()))
     done = subprocess.run([str(python_of(venv)), "-m", "pip", "install", "-q", "-c",
                            str(constraints), *packages], capture_output=True, text=True,
-                          timeout=PIP_TIMEOUT)
+                          timeout=PIP_TIMEOUT, env=clean_env())
     assert done.returncode == 0, f"cannot make the Colab-like environment:\n{done.stderr}"
     (site / "google" / "colab").mkdir(parents=True)
     (site / "google" / "colab" / "__init__.py").write_text(FAKE_COLAB)
@@ -219,8 +226,7 @@ def build_colab_venv(venv: Path) -> None:
 
 def colab_venv() -> Path:
     """The cached environment, rebuilt when Colab's versions or the recipe change."""
-    recipe = (COLAB_CONSTRAINTS.read_text() + repr(plan())
-              + Path(__file__).read_text())
+    recipe = COLAB_CONSTRAINTS.read_text() + repr((RECIPE, plan()))
     stamp = VENV / f".built-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}"
     if not stamp.exists():
         build_colab_venv(VENV)
@@ -230,7 +236,7 @@ def colab_venv() -> Path:
 
 def freeze(venv: Path) -> dict[str, str]:
     done = subprocess.run([str(python_of(venv)), "-m", "pip", "list", "--format=freeze"],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, env=clean_env())
     pairs = (line.split("==") for line in done.stdout.split() if "==" in line)
     return {normalize(name): version for name, version in pairs}
 
@@ -249,8 +255,7 @@ class Kernel:
             "argv": [str(python_of(venv)), "-m", "ipykernel_launcher", "-f",
                      "{connection_file}"],
             "display_name": "Colab-like", "language": "python"}))
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND", "JUPYTER_PATH")}
+        env = clean_env()
         env.update(IPYTHONDIR=str(venv / "ipython"), CNN_BOOK_OFFLINE="1")
         self.manager = KernelManager(kernel_name="colab",
                                      kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs]))
