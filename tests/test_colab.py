@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from colab_constraints import constraints
 from colab_sim import (
     COLAB_CONSTRAINTS,
     PYTORCH_INDEX_PACKAGES,
@@ -75,6 +76,19 @@ def build_wheel(directory: Path) -> Path:
 def student_cell() -> str:
     """The student notebooks' set-up cell up to where it unpacks the public tests."""
     return STUDENT_SETUP_CELL.split("PUBLIC_TESTS = (")[0].format(repo_url=REPO_URL)
+
+
+def test_constraints_file_converts_colabs_package_list():
+    freeze = ("numpy==2.1.3\n"
+              "google-colab @ file:///colabtools/dist/google_colab-1.0.0.tar.gz\n"
+              "torch @ https://download.pytorch.org/whl/cpu/torch-2.11.0%2Bcpu-cp313-cp313-"
+              "manylinux_2_28_x86_64.whl\n")
+    assert constraints(freeze) == ["numpy==2.1.3", "torch==2.11.0"]
+    pins, python = read_constraints()
+    assert Version(python) >= Version("3.12"), f"Colab's Python, from the header: {python}"
+    for name in ("numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "ipykernel",
+                 "ipywidgets", "torch", "torchvision", "tqdm", "pip"):
+        assert name in pins, f"{COLAB_CONSTRAINTS.name} lacks {name}"
 
 
 INSTALLS = {**{chapter: cell for cell, chapter in chapter_setup_cells().items()},
@@ -174,6 +188,12 @@ def plan() -> tuple[dict[str, str], dict[str, str], list[str]]:
     otherwise this environment's (linked too).
     """
     pins, _ = read_constraints()
+    for name in LINKED_ROOTS:
+        try:
+            importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pytest.fail(f"{name} is not installed in the test environment (scripts/setup.sh "
+                        "installs it): the Colab-like environment links it from there")
     needed = requirement_closure(LINKED_ROOTS)
     linked = {name: importlib.metadata.version(name) for name in LINKED_ROOTS}
     for name, reqs in needed.items():
