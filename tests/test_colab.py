@@ -221,7 +221,7 @@ def site_packages(venv: Path) -> Path:
 
 
 def build_colab_venv(venv: Path) -> None:
-    """Python 3.11 with Colab's versions, this environment's PyTorch and a fake google.colab."""
+    """This Python (3.11 here) with Colab's versions, our PyTorch and a fake google.colab."""
     pins, linked, packages = plan()
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True, env=clean_env())
@@ -312,15 +312,16 @@ def test_setup_cells_in_a_colab_like_kernel(tmp_path):
     """Each chapter's set-up cell and imports in a Colab-like kernel (needs PyPI).
 
     The environment (cached in .cache/colab-venv, rebuilt when requirements/colab-constraints.txt
-    or this recipe changes) has Colab's versions of every package the book touches (numpy,
+    or the recipe changes) has Colab's versions of every package the book touches (numpy,
     pandas, scipy, scikit-learn, matplotlib, pip 24.1, ipykernel 6.17, ipywidgets 7.7, ...) and
-    a fake ``google.colab`` that the kernel imports at start, as Colab's does. Two departures
-    from Colab, both because of PyTorch: the Python is this environment's 3.11, not Colab's
-    3.12/3.13 (so a Colab version that needs a newer Python, NEEDS_NEWER_PYTHON, is replaced by
-    the newest for 3.11), and torch and torchvision are this environment's, linked in together
-    with any dependency whose Colab version they do not accept. PyPI's Linux PyTorch for 3.12+
-    is a CUDA build of several GB with no light CPU build beside it; Colab's ``+cpu`` builds
-    come from PyTorch's own index, which the tests may not use.
+    a fake ``google.colab`` that the kernel imports at start, as Colab's does. It departs from
+    Colab in two ways, both for PyTorch. Its Python is the test environment's (3.11 on our
+    machines), not Colab's 3.13 or 3.12, so a Colab version that needs a newer Python
+    (NEEDS_NEWER_PYTHON) gives way to the newest for this one. And torch and torchvision are the
+    test environment's, linked in with any dependency whose Colab version they do not accept:
+    PyPI's Linux PyTorch for 3.12 and later is a CUDA build of several GB with no light CPU
+    build beside it, and Colab's own ``+cpu`` builds come from PyTorch's index, which the tests
+    may not use.
 
     Like a fresh Colab machine, a throw-away copy of the environment runs the set-up cell
     (one copy per distinct cell; test_notebooks checks that every chapter has the same one),
