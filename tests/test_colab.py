@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from colab_constraints import constraints
 from colab_sim import (
     COLAB_CONSTRAINTS,
     PYTORCH_INDEX_PACKAGES,
@@ -77,6 +78,19 @@ def student_cell() -> str:
     return STUDENT_SETUP_CELL.split("PUBLIC_TESTS = (")[0].format(repo_url=REPO_URL)
 
 
+def test_constraints_file_converts_colabs_package_list():
+    freeze = ("numpy==2.1.3\n"
+              "google-colab @ file:///colabtools/dist/google_colab-1.0.0.tar.gz\n"
+              "torch @ https://download.pytorch.org/whl/cpu/torch-2.11.0%2Bcpu-cp313-cp313-"
+              "manylinux_2_28_x86_64.whl\n")
+    assert constraints(freeze) == ["numpy==2.1.3", "torch==2.11.0"]
+    pins, python = read_constraints()
+    assert Version(python) >= Version("3.12"), f"Colab's Python, from the header: {python}"
+    for name in ("numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "ipykernel",
+                 "ipywidgets", "torch", "torchvision", "tqdm", "pip"):
+        assert name in pins, f"{COLAB_CONSTRAINTS.name} lacks {name}"
+
+
 INSTALLS = {**{chapter: cell for cell, chapter in chapter_setup_cells().items()},
             "student notebooks": student_cell()}
 
@@ -118,12 +132,16 @@ def test_setup_cell_install_keeps_colabs_packages(cell, tmp_path):
 # ---------------------------------------------------------------------------------------------
 VENV = ROOT / ".cache" / "colab-venv"
 # Colab's packages that the book or its install touch, installed at Colab's versions.
+# (PyTorch's own dependencies are added to them.)
 COLAB_PACKAGES = [
-    "numpy", "pandas", "scipy", "scikit-learn", "scikit-image", "matplotlib", "sympy", "tqdm",
-    "threadpoolctl", "pillow", "mlxtend", "xlrd", "requests", "termcolor", "ipykernel",
+    "pip", "numpy", "pandas", "scipy", "scikit-learn", "scikit-image", "matplotlib", "sympy",
+    "tqdm", "threadpoolctl", "pillow", "mlxtend", "xlrd", "requests", "termcolor", "ipykernel",
     "ipython", "ipywidgets", "jupyter-client", "pyzmq", "tornado", "traitlets",
 ]
 LINKED_ROOTS = ("torch", "torchvision")
+# Colab's versions of these need a newer Python than 3.11: pip picks the newest one for 3.11.
+NEEDS_NEWER_PYTHON = ("tifffile",)
+RECIPE = 1  # raise it when build_colab_venv changes: the cached environment is rebuilt
 FAKE_COLAB = '"""Stand-in for Colab\'s module: the set-up cells ask only if it is imported."""\n'
 
 
@@ -162,14 +180,20 @@ def link_distribution(name: str, site: Path) -> None:
             shutil.copy2(source, target)
 
 
-def plan() -> tuple[dict[str, str], dict[str, str]]:
-    """(pins for pip, distributions linked from this environment, with their versions).
+def plan() -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """(pins for pip, what is linked from this environment with its version, what pip installs).
 
     PyTorch is this environment's own (there is no light build of Colab's PyTorch for this
     Python on PyPI); each of its dependencies is Colab's version if that satisfies it,
     otherwise this environment's (linked too).
     """
     pins, _ = read_constraints()
+    for name in LINKED_ROOTS:
+        try:
+            importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pytest.fail(f"{name} is not installed in the test environment (scripts/setup.sh "
+                        "installs it): the Colab-like environment links it from there")
     needed = requirement_closure(LINKED_ROOTS)
     linked = {name: importlib.metadata.version(name) for name in LINKED_ROOTS}
     for name, reqs in needed.items():
@@ -177,9 +201,15 @@ def plan() -> tuple[dict[str, str], dict[str, str]]:
         if colab is None or not all(r.specifier.contains(colab, prereleases=True) for r in reqs):
             linked[name] = importlib.metadata.version(name)
     for name in list(pins):
-        if name in PYTORCH_INDEX_PACKAGES or name in linked:
+        if name in PYTORCH_INDEX_PACKAGES or name in linked or name in NEEDS_NEWER_PYTHON:
             del pins[name]
-    return pins, linked
+    return pins, linked, COLAB_PACKAGES + sorted(set(needed) - set(linked))
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without what would point Python or Jupyter at it."""
+    drop = ("PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND", "JUPYTER_PATH", "IPYTHONDIR")
+    return {k: v for k, v in os.environ.items() if k not in drop}
 
 
 def python_of(venv: Path) -> Path:
@@ -191,18 +221,21 @@ def site_packages(venv: Path) -> Path:
 
 
 def build_colab_venv(venv: Path) -> None:
-    """Python 3.11 with Colab's versions, this environment's PyTorch and a fake google.colab."""
-    pins, linked = plan()
+    """This Python (3.11 here) with Colab's versions, our PyTorch and a fake google.colab."""
+    pins, linked, packages = plan()
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True, env=clean_env())
+    if "setuptools" in linked:  # the venv's own would sit under the linked one
+        subprocess.run([str(python_of(venv)), "-m", "pip", "uninstall", "-q", "-y",
+                        "setuptools"], check=True, capture_output=True, env=clean_env())
     site = site_packages(venv)
     for name in linked:
         link_distribution(name, site)
     constraints = venv / "constraints.txt"
     constraints.write_text("".join(f"{n}=={v}\n" for n, v in {**pins, **linked}.items()))
     done = subprocess.run([str(python_of(venv)), "-m", "pip", "install", "-q", "-c",
-                           str(constraints), *COLAB_PACKAGES], capture_output=True, text=True,
-                          timeout=PIP_TIMEOUT)
+                           str(constraints), *packages], capture_output=True, text=True,
+                          timeout=PIP_TIMEOUT, env=clean_env())
     assert done.returncode == 0, f"cannot make the Colab-like environment:\n{done.stderr}"
     (site / "google" / "colab").mkdir(parents=True)
     (site / "google" / "colab" / "__init__.py").write_text(FAKE_COLAB)
@@ -213,8 +246,7 @@ def build_colab_venv(venv: Path) -> None:
 
 def colab_venv() -> Path:
     """The cached environment, rebuilt when Colab's versions or the recipe change."""
-    recipe = (COLAB_CONSTRAINTS.read_text() + repr((COLAB_PACKAGES, sorted(plan()[1].items())))
-              + Path(__file__).read_text())
+    recipe = COLAB_CONSTRAINTS.read_text() + repr((RECIPE, plan()))
     stamp = VENV / f".built-{hashlib.sha256(recipe.encode()).hexdigest()[:16]}"
     if not stamp.exists():
         build_colab_venv(VENV)
@@ -224,8 +256,9 @@ def colab_venv() -> Path:
 
 def freeze(venv: Path) -> dict[str, str]:
     done = subprocess.run([str(python_of(venv)), "-m", "pip", "list", "--format=freeze"],
-                          capture_output=True, text=True, check=True)
-    return dict(line.split("==") for line in done.stdout.split() if "==" in line)
+                          capture_output=True, text=True, check=True, env=clean_env())
+    pairs = (line.split("==") for line in done.stdout.split() if "==" in line)
+    return {normalize(name): version for name, version in pairs}
 
 
 class Kernel:
@@ -242,8 +275,7 @@ class Kernel:
             "argv": [str(python_of(venv)), "-m", "ipykernel_launcher", "-f",
                      "{connection_file}"],
             "display_name": "Colab-like", "language": "python"}))
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND", "JUPYTER_PATH")}
+        env = clean_env()
         env.update(IPYTHONDIR=str(venv / "ipython"), CNN_BOOK_OFFLINE="1")
         self.manager = KernelManager(kernel_name="colab",
                                      kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs]))
@@ -280,46 +312,53 @@ def test_setup_cells_in_a_colab_like_kernel(tmp_path):
     """Each chapter's set-up cell and imports in a Colab-like kernel (needs PyPI).
 
     The environment (cached in .cache/colab-venv, rebuilt when requirements/colab-constraints.txt
-    changes) has Colab's versions of every package the book touches (numpy, pandas, scipy,
-    scikit-learn, matplotlib, ipykernel 6.17, ipywidgets 7.7, ...) and a fake ``google.colab``
-    that the kernel imports at start, as Colab's does. Two departures from Colab, both because
-    of PyTorch: the Python is this environment's 3.11, not Colab's 3.12/3.13, and torch and
-    torchvision are this environment's (linked in, with any dependency whose Colab version
-    they do not accept). PyPI's Linux PyTorch for 3.12+ is a CUDA build of several GB, and no
-    light CPU build of it is on PyPI; Colab's own ``+cpu`` builds come from PyTorch's index.
+    or the recipe changes) has Colab's versions of every package the book touches (numpy,
+    pandas, scipy, scikit-learn, matplotlib, pip 24.1, ipykernel 6.17, ipywidgets 7.7, ...) and
+    a fake ``google.colab`` that the kernel imports at start, as Colab's does. It departs from
+    Colab in two ways, both for PyTorch. Its Python is the test environment's (3.11 on our
+    machines), not Colab's 3.13 or 3.12, so a Colab version that needs a newer Python
+    (NEEDS_NEWER_PYTHON) gives way to the newest for this one. And torch and torchvision are the
+    test environment's, linked in with any dependency whose Colab version they do not accept:
+    PyPI's Linux PyTorch for 3.12 and later is a CUDA build of several GB with no light CPU
+    build beside it, and Colab's own ``+cpu`` builds come from PyTorch's index, which the tests
+    may not use.
 
-    Each chapter's set-up cell runs with its repository URL pointed at a clone of this
-    repository's HEAD; the first installs the helpers (all chapters share one cell), the
-    others find them installed, as when a student reruns the cell. The imports cell must then
-    import the installed helpers, and every package that was there before keeps its version.
+    Like a fresh Colab machine, a throw-away copy of the environment runs the set-up cell
+    (one copy per distinct cell; test_notebooks checks that every chapter has the same one),
+    with its repository URL pointed at a clone of this repository's HEAD. Then every chapter's
+    imports cell runs in a new kernel and must import the installed helpers (and medmnist), and
+    every package that was there before keeps its version.
     """
     base = colab_venv()
-    venv = tmp_path / "venv"  # a throw-away copy: the cells install into it
-    subprocess.run(["cp", "-al", str(base), str(venv)], check=True)
-    for script in ("pip", "pip3"):
-        (venv / "bin" / script).unlink(missing_ok=True)  # their first line names base's python
-    before = freeze(venv)
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    installed_site = site_packages(venv)
+    groups: dict[str, list[Path]] = {}
     for path in CHAPTERS:
-        cells = code_cells(read(path))
-        setup = cells[0].source
-        assert f'REPO_URL = "{REPO_URL}"' in setup, f"{path.name}: no REPO_URL line to redirect"
+        groups.setdefault(code_cells(read(path))[0].source, []).append(path)
+    for number, (setup, paths) in enumerate(groups.items()):
+        venv = tmp_path / f"venv-{number}"  # a throw-away copy: the cell installs into it
+        subprocess.run(["cp", "-al", str(base), str(venv)], check=True)
+        before = freeze(venv)
+        assert f'REPO_URL = "{REPO_URL}"' in setup, f"{paths[0].name}: no REPO_URL to redirect"
         setup = setup.replace(f'REPO_URL = "{REPO_URL}"', f'REPO_URL = "{clone.as_uri()}"')
         kernel = Kernel(venv, cwd=tmp_path)
         try:
-            printed = kernel.run(setup, f"{path.stem}: set-up cell")
-            assert "Installing" in printed, f"{path.stem}: the cell must say what it installs"
-            kernel.run(cells[1].source, f"{path.stem}: imports cell")
-            where = kernel.run("import helpers, medmnist\nprint(helpers.__file__)", "import")
-            assert where.strip().startswith(str(installed_site)), (
-                f"{path.stem}: helpers came from {where.strip()}, not the installed package")
+            printed = kernel.run(setup, f"{paths[0].stem}: set-up cell")
         finally:
             kernel.close()
-    after = freeze(venv)
-    changed = {name: (version, after.get(name)) for name, version in before.items()
-               if after.get(name) != version}
-    assert not changed, f"the set-up cells changed Colab's packages (before, after): {changed}"
-    added = sorted(set(after) - set(before))
-    assert "medmnist" in added and "cnn-book-helpers" in added, added
+        assert "Installing" in printed, f"{paths[0].stem}: the cell must say what it installs"
+        for path in paths:
+            kernel = Kernel(venv, cwd=tmp_path)
+            try:
+                kernel.run(code_cells(read(path))[1].source, f"{path.stem}: imports cell")
+                where = kernel.run("import helpers, medmnist\nprint(helpers.__file__)", "import")
+            finally:
+                kernel.close()
+            assert where.strip().startswith(str(site_packages(venv))), (
+                f"{path.stem}: helpers came from {where.strip()}, not the installed package")
+        after = freeze(venv)
+        changed = {name: (version, after.get(name)) for name, version in before.items()
+                   if after.get(name) != version}
+        assert not changed, f"the set-up cell changed Colab's packages (before, after): {changed}"
+        added = sorted(set(after) - set(before))
+        assert "medmnist" in added and "cnn-book-helpers" in added, added

@@ -40,6 +40,16 @@ def test_first_cell_installs_helpers_only_in_colab(path, capsys):
     assert "Installing" in capsys.readouterr().out, "the cell says what it installs"
 
 
+def test_every_chapter_has_the_same_setup_cell_as_contributing():
+    cells = {code_cells(read(path))[0].source for path in CHAPTERS}
+    assert len(cells) == 1, "every chapter's set-up cell must be the same, verbatim"
+    guide = (ROOT / "CONTRIBUTING.md").read_text()
+    block = re.search(r"  ```python\n(  # Colab set-up.*?)\n  ```", guide, re.DOTALL)
+    assert block, "CONTRIBUTING.md shows the set-up cell in a python block"
+    shown = "\n".join(line[2:] for line in block.group(1).split("\n"))
+    assert cells == {shown}, "CONTRIBUTING.md's copy of the set-up cell differs from the chapters'"
+
+
 @pytest.mark.parametrize("path", CHAPTERS[:1], ids=IDS[:1])
 def test_first_cell_shows_pips_own_error(path, capsys):
     first = code_cells(read(path))[0].source
