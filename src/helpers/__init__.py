@@ -97,8 +97,8 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def glue(name: str, value, display: bool = False, *, digits: int | None = None):
-    """Make ``value`` citable in the chapter's prose as ``{glue:text}`name` ``; return ``value``.
+def glue(name: str, value, display: bool = False, *, digits: int | None = None) -> None:
+    """Make ``value`` citable in the chapter's prose as ``{glue:text}`name` ``.
 
     In a book build this is ``myst_nb.glue``. Where myst-nb is not installed (Colab, a plain
     Jupyter install) it does nothing, so a chapter runs everywhere.
@@ -118,18 +118,13 @@ def glue(name: str, value, display: bool = False, *, digits: int | None = None):
     digits : int, optional
         Round a number to this many decimals (negative: to tens, hundreds, ...) before gluing.
 
-    Returns
-    -------
-    object
-        What was glued: ``value``, or the rounded float.
+    It returns nothing, so a cell that ends with a ``glue`` call shows no raw value.
 
     Examples
     --------
     >>> import helpers
     >>> helpers.glue("answer", 42)
-    42
-    >>> helpers.glue("share", 0.36932238046952165, digits=3)
-    0.369
+    >>> helpers.glue("share", 0.36932238046952165, digits=3)  # glues 0.369
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}")
@@ -142,6 +137,5 @@ def glue(name: str, value, display: bool = False, *, digits: int | None = None):
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
-        return value
+        return
     myst_glue(name, value, display=display)
-    return value

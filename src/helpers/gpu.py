@@ -45,6 +45,8 @@ __all__ = [
     "binomial_filter",
     "blur_pool2d",
     "conv2d",
+    "group_conv_p4",
+    "lift_p4",
     "max_pool2d",
 ]
 
@@ -410,3 +412,59 @@ class MaxBlurPool2d(nn.Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}"
+
+
+# ----------------------------------------------------------------- p4 group convolution
+def _p4_tensor(x, name: str, ndim: int) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point() or x.dim() != ndim:
+        raise ValueError(f"{name} must be a floating tensor with {ndim} dimensions, got "
+                         f"{x.dtype} of shape {tuple(x.shape)}")
+    return x
+
+
+def lift_p4(x, weight, padding: int = 0) -> torch.Tensor:
+    """Lifting convolution on p4, the twin of :func:`helpers.groups.lift_p4`.
+
+    ``x`` (N, C, H, W) and square ``weight`` (O, C, k, k) give (N, O, 4, H', W'): the
+    correlation with the filters rotated by 0, 1, 2 and 3 quarter turns counter-clockwise.
+
+    Examples
+    --------
+    >>> lift_p4(torch.randn(1, 1, 6, 6), torch.randn(2, 1, 3, 3)).shape
+    torch.Size([1, 2, 4, 4, 4])
+    """
+    x, weight = _p4_tensor(x, "x", 4), _p4_tensor(weight, "weight", 4)
+    if weight.shape[-1] != weight.shape[-2] or weight.shape[1] != x.shape[1]:
+        raise ValueError(f"weight must be (O, C, k, k) with square kernels and C = "
+                         f"{x.shape[1]}, got {tuple(weight.shape)}")
+    turns = [torch.rot90(weight, r, dims=(-2, -1)) for r in range(4)]
+    return torch.stack([conv2d(x, w, padding=padding) for w in turns], dim=2)
+
+
+def group_conv_p4(f, weight, padding: int = 0) -> torch.Tensor:
+    """Group convolution on p4, the twin of :func:`helpers.groups.group_conv_p4`.
+
+    ``f`` (N, C, 4, H, W) and ``weight`` (O, C, 4, k, k) give (N, O, 4, H', W'): for output
+    rotation ``r`` every filter is rotated by ``r`` quarter turns and its rotation axis is
+    cycled by ``r``.
+
+    Examples
+    --------
+    >>> group_conv_p4(torch.randn(1, 2, 4, 6, 6), torch.randn(3, 2, 4, 3, 3)).shape
+    torch.Size([1, 3, 4, 4, 4])
+    """
+    f, weight = _p4_tensor(f, "f", 5), _p4_tensor(weight, "weight", 5)
+    if f.shape[2] != 4 or weight.shape[2] != 4 or weight.shape[1] != f.shape[1] or (
+            weight.shape[-1] != weight.shape[-2]):
+        raise ValueError(f"f must be (N, C, 4, H, W) and weight (O, C, 4, k, k) with square "
+                         f"kernels; got {tuple(f.shape)} and {tuple(weight.shape)}")
+    n, c, _, h, w = f.shape
+    o, k = weight.shape[0], weight.shape[-1]
+    stacked = f.reshape(n, c * 4, h, w)
+    outs = []
+    for r in range(4):
+        filt = torch.rot90(torch.roll(weight, r, dims=2), r, dims=(-2, -1))
+        outs.append(conv2d(stacked, filt.reshape(o, c * 4, k, k), padding=padding))
+    return torch.stack(outs, dim=2)

@@ -73,10 +73,15 @@ def test_importing_helpers_does_not_import_torch():
     assert out.stdout.strip() == "False", "the NumPy chapters must not pay for importing PyTorch"
 
 
-def test_glue_returns_the_value_with_or_without_myst_nb(monkeypatch):
-    assert helpers.glue("x", 3.5) == 3.5
+def test_glue_stores_and_returns_nothing_with_or_without_myst_nb(monkeypatch):
+    stored = {}
+    fake = types.ModuleType("myst_nb")
+    fake.glue = lambda name, value, display=False: stored.update({name: value})
+    monkeypatch.setitem(sys.modules, "myst_nb", fake)
+    # nothing returned: a cell ending with glue(...) shows no raw value on the page
+    assert helpers.glue("x", 3.5) is None and stored == {"x": 3.5}
     monkeypatch.setitem(sys.modules, "myst_nb", None)  # as in Colab: import fails
-    assert helpers.glue("y", [1, 2]) == [1, 2]
+    assert helpers.glue("y", [1, 2]) is None
     with pytest.raises(TypeError, match="name"):
         helpers.glue("", 1)
 
@@ -87,12 +92,13 @@ def test_glue_with_digits_stores_the_rounded_number(monkeypatch):
     fake.glue = lambda name, value, display=False: stored.update({name: repr(value)})
     monkeypatch.setitem(sys.modules, "myst_nb", fake)
     # two runs whose last bits differ (another BLAS kernel) glue the same text
-    assert helpers.glue("a", np.float64(0.3693223804695217), digits=3) == 0.369
-    assert helpers.glue("b", 0.3693223804695216, digits=3) == 0.369
+    helpers.glue("a", np.float64(0.3693223804695217), digits=3)
+    helpers.glue("b", 0.3693223804695216, digits=3)
     assert stored["a"] == stored["b"] == "0.369"
-    assert helpers.glue("c", np.float32(-1e-9), digits=2) == 0.0 and stored["c"] == "0.0"
-    assert helpers.glue("d", 1234.5, digits=-2) == 1200.0
-    assert helpers.glue("e", 7, digits=1) == 7.0 and stored["e"] == "7.0"
+    helpers.glue("c", np.float32(-1e-9), digits=2)
+    helpers.glue("d", 1234.5, digits=-2)
+    helpers.glue("e", 7, digits=1)
+    assert (stored["c"], stored["d"], stored["e"]) == ("0.0", "1200.0", "7.0")
 
 
 @pytest.mark.parametrize("digits, value, match", [
