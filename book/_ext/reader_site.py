@@ -16,7 +16,7 @@ Fixes that the theme and the extensions leave to the book (each checked by tests
   ``mystnb.image.alt`` metadata and a label for its frame slider;
 * a page loads MathJax only when it has maths, and the convolution explorer's script only when
   it shows the explorer;
-* a section number stays on the line of its title (a no-break space);
+* a chapter number stays on the line of its title (a no-break space);
 * every page has a meta description (its first paragraph).
 """
 
@@ -101,7 +101,8 @@ def _fix_page(app, pagename, templatename, context, doctree):
         # myst-nb's "Show code cell source" toggles: named by what they show
         body = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
         # "3. Convolution" never breaks after "3." (a no-break space after the number)
-        body = re.sub(r'(<span class="section-number">[0-9.]+) </span>', r'\1&#160;</span>', body)
+        body = re.sub(r'(<h1>\s*<span class="section-number">[0-9.]+) </span>', r'\1&#160;</span>',
+                      body)
         context["body"] = body
     has_math = 'class="math' in body
     has_explorer = "conv-explorer" in body
