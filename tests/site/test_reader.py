@@ -42,8 +42,9 @@ def describe(violation: dict) -> str:
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_is_accessible_and_fits(visit, server, site, name):
-    """axe-core WCAG 2.1 A/AA; content images with alt text; code that fits the column;
-    no otter marker lines; a meta description; MathJax only on pages with maths."""
+    """axe-core WCAG 2.1 A/AA; content images with alt text; code that fits the column at
+    1280 px; no otter marker lines; a meta description; MathJax only on pages with maths; the
+    page fits a 375 px phone."""
     page, _, errors = visit(f"{server}/{name}.html")
     try:
         page.wait_for_load_state("networkidle")
@@ -74,17 +75,11 @@ def test_page_is_accessible_and_fits(visit, server, site, name):
         has_math = page.locator("article .math").count() > 0
         loads_mathjax = any("mathjax" in s.lower() for s in scripts)
         assert loads_mathjax == has_math, f"{name}: maths {has_math}, MathJax {loads_mathjax}"
-        assert not errors, f"{name}: {errors}"
-    finally:
-        page.close()
 
-
-@pytest.mark.parametrize("name", PAGES)
-def test_page_fits_a_phone(visit, server, site, name):
-    """375 px: no sideways scrolling of the page; a chapter number stays with its title."""
-    page, _, errors = visit(f"{server}/{name}.html", viewport=PHONE)
-    try:
-        page.wait_for_load_state("networkidle")
+        # A phone, 375 px: no sideways scrolling of the page; a chapter number stays with its
+        # title.
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(300)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{name}: the page is {width} px wide at 375 px"
         too_wide = page.evaluate("""() => Array.from(document.querySelectorAll(
@@ -280,3 +275,23 @@ def test_no_page_needs_another_host(site):
         assert not found, f"{page.relative_to(site)} loads from another host: {found[:3]}"
         assert "application/vnd.jupyter.widget" not in text, \
             f"{page.relative_to(site)} embeds notebook widgets (they need scripts from a CDN)"
+
+
+@pytest.mark.parametrize("name", ["book/intro", "chapters/04_conv_layers"])
+def test_only_the_icons_used_are_loaded_and_all_of_them_show(visit, server, site, name):
+    script = site / "_static" / "scripts" / "fontawesome.js"
+    size = script.stat().st_size
+    assert size < 200_000, f"the icon script is {size:,} bytes: unused icons were not dropped"
+    page, _, errors = visit(f"{server}/{name}.html")
+    try:
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)
+        left = page.eval_on_selector_all(
+            "i[class*='fa-'], span[class*='fa-solid'], span[class*='fa-brands']",
+            "icons => icons.filter(i => !i.closest('svg')).map(i => i.className)")
+        assert not left, f"{name}: icons not drawn: {left}"
+        drawn = page.locator("svg.svg-inline--fa").count()
+        assert drawn >= 5, f"{name}: only {drawn} icons drawn"
+        assert not errors, errors
+    finally:
+        page.close()
