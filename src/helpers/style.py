@@ -3,7 +3,8 @@
 Figures are drawn for the website's text column: vector graphics (SVG) in notebooks, text of at
 least 9 pt, and no figure wider than the column, so the page never shrinks a figure (and its
 text) below the size it was drawn at. A figure drawn wider is narrowed to the column before it
-is shown, its text keeping its size. Backgrounds are white, so figures stay readable on the
+is shown, its text keeping its size, and text a chapter set smaller than 9 pt (a legend's
+``fontsize=7``, say) is raised to 9 pt. Backgrounds are white, so figures stay readable on the
 site's dark mode.
 """
 
@@ -13,7 +14,8 @@ import warnings
 
 import matplotlib as mpl
 
-__all__ = ["BOOK_STYLE", "COLUMN_INCHES", "fit_to_column", "use_book_style"]
+__all__ = ["BOOK_STYLE", "COLUMN_INCHES", "MIN_FONT_POINTS", "enlarge_small_text", "fit_to_column",
+           "use_book_style"]
 
 #: The widest figure, in inches: the website's column is about 790 px at 1280 px (96 px per inch).
 COLUMN_INCHES = 7.8
@@ -36,6 +38,42 @@ BOOK_STYLE = {
 }
 
 MIN_FONT_POINTS = 9.0
+
+
+def enlarge_small_text(fig, minimum: float = MIN_FONT_POINTS):
+    """Raise every text of ``fig`` smaller than ``minimum`` points to ``minimum`` (in place).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    minimum : float
+        The smallest font size in points (> 0).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The same figure.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> label = ax.set_xlabel("x", fontsize=6)
+    >>> enlarge_small_text(fig, 9).axes[0].xaxis.label.get_fontsize()
+    9.0
+    >>> plt.close(fig)
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if isinstance(minimum, bool) or not isinstance(minimum, (int, float)) or not minimum > 0:
+        raise ValueError(f"minimum must be a positive number of points, got {minimum!r}")
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < minimum:
+            text.set_fontsize(minimum)
+    return fig
 
 
 def fit_to_column(fig, width: float = COLUMN_INCHES):
@@ -114,7 +152,7 @@ def use_book_style(svg: bool = True) -> None:
         original = pylabtools.print_figure
 
         def print_fitted(fig, *args, **kwargs):
-            return original(fit_to_column(fig), *args, **kwargs)
+            return original(fit_to_column(enlarge_small_text(fig)), *args, **kwargs)
 
         print_fitted.fits_to_column = True
         pylabtools.print_figure = print_fitted

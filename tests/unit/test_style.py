@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.text
 
 matplotlib.use("Agg")
 
@@ -55,3 +56,29 @@ def test_bad_arguments_are_rejected():
         style.fit_to_column("not a figure")
     with pytest.raises(TypeError, match="svg"):
         style.use_book_style(svg="yes")
+
+
+def test_small_text_is_raised_to_nine_points():
+    fig, ax = plt.subplots()
+    try:
+        ax.plot([0, 1], label="line")
+        ax.legend(fontsize=6)
+        ax.tick_params(labelsize=7)
+        ax.set_title("big enough", fontsize=12)
+        style.enlarge_small_text(fig)
+        sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text)]
+        assert min(sizes) >= style.MIN_FONT_POINTS
+        assert ax.title.get_fontsize() == 12
+    finally:
+        plt.close(fig)
+
+
+def test_bad_minimum_is_rejected():
+    fig = plt.figure()
+    try:
+        with pytest.raises(ValueError, match="minimum"):
+            style.enlarge_small_text(fig, 0)
+        with pytest.raises(TypeError, match="fig"):
+            style.enlarge_small_text(None)
+    finally:
+        plt.close(fig)
