@@ -24,8 +24,20 @@
     document.querySelectorAll(".theme-switch-button [title]").forEach(function (icon) {
       icon.removeAttribute("title");
     });
-    document.querySelectorAll(".theme-switch-button svg title").forEach(function (title) {
-      title.remove();
+    document.querySelectorAll(".theme-switch-button svg").forEach(function (svg) {
+      if (svg.getAttribute("aria-hidden") === "true" && !svg.querySelector("title")) return;
+      svg.querySelectorAll("title").forEach(function (title) { title.remove(); });
+      svg.removeAttribute("aria-labelledby");
+      svg.removeAttribute("role");
+      svg.setAttribute("aria-hidden", "true");
+    });
+  }
+
+  // Font Awesome replaces the icons by SVGs whenever it gets to them: fix them as they come.
+  function watchModeIcons() {
+    untitleModeIcons();
+    document.querySelectorAll(".theme-switch-button").forEach(function (button) {
+      new MutationObserver(untitleModeIcons).observe(button, { childList: true, subtree: true });
     });
   }
 
@@ -78,7 +90,7 @@
   guardToggleTitles();
   document.addEventListener("DOMContentLoaded", function () {
     labelSearchFields();
-    untitleModeIcons();
+    watchModeIcons();
     patchSearch();
   });
   window.addEventListener("load", untitleModeIcons);

@@ -212,7 +212,7 @@ def fit(
     history = History()
     epoch_range = range(epochs)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # a text bar: a notebook widget would need scripts from a CDN
 
         epoch_range = tqdm(epoch_range, desc="epochs", leave=False)
     for _ in epoch_range:

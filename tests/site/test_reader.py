@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from nbtools import CHAPTERS, ROOT, toc_files
+
+from helpers import conv
 
 AXE = sorted((ROOT / "_vendor" / "axe-core").glob("axe-*.min.js"))
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -39,8 +42,9 @@ def describe(violation: dict) -> str:
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_is_accessible_and_fits(visit, server, site, name):
-    """axe-core WCAG 2.1 A/AA; content images with alt text; code that fits the column;
-    no otter marker lines; a meta description; MathJax only on pages with maths."""
+    """axe-core WCAG 2.1 A/AA; content images with alt text; code that fits the column at
+    1280 px; no otter marker lines; a meta description; MathJax only on pages with maths; the
+    page fits a 375 px phone."""
     page, _, errors = visit(f"{server}/{name}.html")
     try:
         page.wait_for_load_state("networkidle")
@@ -71,17 +75,11 @@ def test_page_is_accessible_and_fits(visit, server, site, name):
         has_math = page.locator("article .math").count() > 0
         loads_mathjax = any("mathjax" in s.lower() for s in scripts)
         assert loads_mathjax == has_math, f"{name}: maths {has_math}, MathJax {loads_mathjax}"
-        assert not errors, f"{name}: {errors}"
-    finally:
-        page.close()
 
-
-@pytest.mark.parametrize("name", PAGES)
-def test_page_fits_a_phone(visit, server, site, name):
-    """375 px: no sideways scrolling of the page; a chapter number stays with its title."""
-    page, _, errors = visit(f"{server}/{name}.html", viewport=PHONE)
-    try:
-        page.wait_for_load_state("networkidle")
+        # A phone, 375 px: no sideways scrolling of the page; a chapter number stays with its
+        # title.
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(300)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{name}: the page is {width} px wide at 375 px"
         too_wide = page.evaluate("""() => Array.from(document.querySelectorAll(
@@ -198,6 +196,100 @@ def test_search_results_are_clean_and_legible_in_dark_mode(visit, server, site):
             a, b = sorted([_luminance(color), _luminance(background)])
             ratio = (b + 0.05) / (a + 0.05)
             assert ratio >= 4.5, f"highlighted term {color} on {background}: {ratio:.2f}:1"
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+# (input size, kernel size, stride, padding, dilation): stride that does not divide, padding
+# wider than the kernel's reach, dilation, a 1x1 kernel, and a window larger than the input.
+EXPLORER_SETTINGS = [(7, 3, 2, 1, 1), (4, 5, 1, 0, 1), (8, 3, 3, 2, 2), (6, 1, 2, 0, 1),
+                     (5, 3, 1, 0, 1)]
+
+
+@pytest.mark.parametrize("chapter", ["03_convolution", "04_conv_layers"])
+def test_convolution_explorer_matches_helpers_conv(visit, server, site, chapter):
+    """Set every option from the keyboard, step and play: the sizes, the sums and every shown
+    output pixel equal helpers.conv.conv2d on the explorer's input and kernel."""
+    page, _, errors = visit(f"{server}/chapters/{chapter}.html")
+    try:
+        explorer = page.locator(".conv-explorer")
+        assert explorer.count() == 1, f"{chapter}: no convolution explorer"
+        for n, k, stride, padding, dilation in EXPLORER_SETTINGS:
+            for label, value in [("Input size", n), ("Kernel size", k), ("Stride", stride),
+                                 ("Padding", padding), ("Dilation", dilation)]:
+                field = explorer.get_by_label(label)
+                field.focus()
+                page.keyboard.press("Control+A")
+                page.keyboard.type(str(value))
+                page.keyboard.press("Tab")  # the change is applied when the field is left
+            state = explorer.evaluate("e => e.convExplorer.state()")
+            assert state["settings"] == {"n": n, "k": k, "stride": stride, "padding": padding,
+                                         "dilation": dilation}, state["settings"]
+            x, w = np.array(state["x"], float), np.array(state["w"], float)
+            caption = explorer.locator("table.conv-output caption").inner_text()
+            if n + 2 * padding < dilation * (k - 1) + 1:  # the window does not fit
+                with pytest.raises(ValueError):
+                    conv.conv2d(x[None], w[None, None], stride=stride, padding=padding,
+                                dilation=dilation)
+                assert caption == "Output 0 × 0", caption
+                assert "no output" in explorer.locator(".conv-status").inner_text()
+                continue
+            expected = conv.conv2d(x[None], w[None, None], stride=stride, padding=padding,
+                                   dilation=dilation)[0]
+            side = conv.conv_output_size(n, k, stride, padding, dilation)
+            assert expected.shape == (side, side)
+            assert caption == f"Output {side} × {side}", caption
+            assert np.array_equal(np.array(state["output"], float), expected), state["output"]
+            explorer.get_by_role("button", name="Next step").focus()
+            page.keyboard.press("Enter")
+            page.keyboard.press("Enter")
+            shown = explorer.evaluate("e => e.convExplorer.state()")
+            if side > 1:  # the second step: output (0, 1) and its products
+                sum_text = shown["sum"]
+                assert sum_text.startswith("y(0, 1) = "), sum_text
+                assert sum_text.endswith(f"= {expected[0, 1]:.0f}"), (sum_text, expected[0, 1])
+                assert sum_text.count("·") == k * k, sum_text
+            explorer.get_by_role("button", name="All steps").click()
+            cells = explorer.locator("table.conv-output td").all_inner_texts()
+            assert [float(c) for c in cells] == expected.ravel().tolist()
+        explorer.get_by_role("button", name="Reset").click()
+        explorer.get_by_role("button", name="Play").click()
+        page.wait_for_function("document.querySelector('.conv-explorer').convExplorer"
+                               ".state().position >= 2", timeout=10000)
+        explorer.get_by_role("button", name="Pause").click()
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+def test_no_page_needs_another_host(site):
+    """No page loads a script, style sheet or widget state from another host (the browser tests
+    also block and report any such request): tqdm's notebook widgets, for instance, would load
+    require.js and the widget manager from CDNs."""
+    remote = re.compile(r"<(script|link)\b[^>]*\b(src|href)=\"(https?:)?//", re.IGNORECASE)
+    for page in site.rglob("*.html"):
+        text = page.read_text(errors="ignore")
+        found = [m.group(0) for m in remote.finditer(text)
+                 if "rel=\"canonical\"" not in m.group(0)]
+        assert not found, f"{page.relative_to(site)} loads from another host: {found[:3]}"
+
+
+@pytest.mark.parametrize("name", ["book/intro", "chapters/04_conv_layers"])
+def test_only_the_icons_used_are_loaded_and_all_of_them_show(visit, server, site, name):
+    script = site / "_static" / "scripts" / "fontawesome.js"
+    size = script.stat().st_size
+    assert size < 200_000, f"the icon script is {size:,} bytes: unused icons were not dropped"
+    page, _, errors = visit(f"{server}/{name}.html")
+    try:
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)
+        left = page.eval_on_selector_all(
+            "i[class*='fa-'], span[class*='fa-solid'], span[class*='fa-brands']",
+            "icons => icons.filter(i => !i.closest('svg')).map(i => i.className)")
+        assert not left, f"{name}: icons not drawn: {left}"
+        drawn = page.locator("svg.svg-inline--fa").count()
+        assert drawn >= 5, f"{name}: only {drawn} icons drawn"
         assert not errors, errors
     finally:
         page.close()

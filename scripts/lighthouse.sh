@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Lighthouse (npm `lighthouse`, run with Debian's Chromium, offline) on the intro and a chapter
+# page of the built site, served with gzip as GitHub Pages serves it. Build the site first
+# (scripts/build-book.sh). Lighthouse is installed on first use into .cache/lighthouse/ (git-ignored).
+# Prints the performance and accessibility scores; the JSON reports go to _build/lighthouse/.
+# Scores measured on a loaded machine are lower than on a reader's: compare runs on one machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LIGHTHOUSE_VERSION=13.5.0
+PORT=${PORT:-8765}
+PAGES=${*:-book/intro.html chapters/04_conv_layers.html}
+lh=.cache/lighthouse/node_modules/.bin/lighthouse
+if [ ! -x "$lh" ]; then
+  npm install --silent --no-audit --no-fund --prefix .cache/lighthouse "lighthouse@$LIGHTHOUSE_VERSION"
+fi
+[ -f _build/html/index.html ] || { echo "no site in _build/html: run scripts/build-book.sh"; exit 1; }
+.venv/bin/python scripts/serve_compressed.py _build/html "$PORT" >/dev/null &
+server=$!
+trap 'kill $server' EXIT
+sleep 1
+mkdir -p _build/lighthouse
+for page in $PAGES; do
+  out="_build/lighthouse/$(echo "$page" | tr '/' '_' | sed 's/\.html$//').json"
+  "$lh" "http://127.0.0.1:$PORT/$page" --chrome-path=/usr/bin/chromium \
+    --chrome-flags="--headless=new --no-sandbox --disable-gpu" \
+    --only-categories=performance,accessibility --output=json --output-path="$out" --quiet
+  .venv/bin/python -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+scores = {k: round(100 * v['score']) for k, v in r['categories'].items()}
+print(sys.argv[2], scores)" "$out" "$page"
+done
