@@ -70,6 +70,14 @@ def test_same_padding_keeps_the_size_and_puts_the_odd_pixel_after(size, kernel, 
     torch.testing.assert_close(ours, expected)
 
 
+def test_conv_output_size_lecture_values():
+    assert shapes.conv_output_size(227, 11, stride=4) == 55  # AlexNet conv1
+    assert shapes.conv_output_size(55, 3, stride=2) == 27  # its first pooling
+    assert shapes.conv_output_size(6, 3) == 4 and shapes.conv_output_size(8, 3) == 6
+    assert shapes.conv_output_size(28, 3, padding=1) == 28  # padding (K - 1) / 2 keeps size
+    assert shapes.conv_output_size(7, 3, stride=2, padding=1) == 4
+
+
 def test_padding_pairs_forms():
     assert shapes.padding_pairs(2, (3, 3)) == ((2, 2), (2, 2))
     assert shapes.padding_pairs((0, 1), (3, 3)) == ((0, 0), (1, 1))
