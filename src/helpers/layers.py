@@ -38,9 +38,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import as_int, as_real_array, as_tuple, check_ndim
-from .conv import conv2d, conv2d_backward
-from .pool import max_pool2d, max_pool2d_backward
+from helpers._validate import as_int, as_real_array, as_tuple, check_ndim
+from helpers.conv import conv2d, conv2d_backward
+from helpers.pool import max_pool2d, max_pool2d_backward
 
 __all__ = [
     "Conv2d",

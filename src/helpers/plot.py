@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import as_int, as_real_array, check_ndim
+from helpers._validate import as_int, as_real_array, check_ndim
 
 __all__ = ["plot_feature_maps", "plot_history", "plot_kernels", "show_images"]
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import as_int
+from helpers._validate import as_int
 
 __all__ = [
     "cyclic_shift",
