@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers._validate import is_tensor
 from helpers.layers import numeric_gradient
 
 __all__ = ["assert_close", "compare_functions", "gradient_check"]
@@ -31,7 +32,7 @@ __all__ = ["assert_close", "compare_functions", "gradient_check"]
 def _as_numpy(value: Any, name: str) -> np.ndarray:
     if value is None or value is Ellipsis:
         raise AssertionError(f"{name} is {value!r}: the exercise is not done yet (return a value)")
-    if hasattr(value, "detach"):  # a torch tensor
+    if is_tensor(value):
         value = value.detach().cpu().numpy()
     try:
         array = np.asarray(value)

@@ -38,7 +38,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers._validate import as_int, as_real_array, as_tuple, check_ndim
+from helpers._validate import as_generator, as_int, as_real_array, as_tuple, check_ndim
 from helpers.conv import conv2d, conv2d_backward
 from helpers.pool import max_pool2d, max_pool2d_backward
 
@@ -157,16 +157,6 @@ def cross_entropy(logits, labels) -> float:
 # --------------------------------------------------------------------------------------------
 # the blocks
 # --------------------------------------------------------------------------------------------
-def _generator(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {rng!r}")
-
-
 def _dtype(dtype) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
@@ -217,7 +207,7 @@ class Linear:
     def __init__(self, in_features: int, out_features: int, rng=None, dtype=np.float32):
         self.in_features = as_int(in_features, "in_features", minimum=1)
         self.out_features = as_int(out_features, "out_features", minimum=1)
-        rng, dtype, bound = _generator(rng), _dtype(dtype), 1 / math.sqrt(self.in_features)
+        rng, dtype, bound = as_generator(rng), _dtype(dtype), 1 / math.sqrt(self.in_features)
         self.params = {
             "weight": _uniform(rng, bound, (self.out_features, self.in_features), dtype),
             "bias": _uniform(rng, bound, (self.out_features,), dtype),
@@ -301,7 +291,7 @@ class Conv2d:
         self.kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
         self.stride = as_tuple(stride, "stride", 2, minimum=1)
         self.padding = as_tuple(padding, "padding", 2, minimum=0)
-        rng, dtype = _generator(rng), _dtype(dtype)
+        rng, dtype = as_generator(rng), _dtype(dtype)
         bound = 1 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         self.params = {"weight": _uniform(rng, bound, shape, dtype),

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers._validate import as_int, as_real_array, check_ndim
+from helpers._validate import as_int, as_real_array, check_ndim, is_tensor
 
 __all__ = ["plot_feature_maps", "plot_history", "plot_kernels", "show_images"]
 
@@ -23,7 +23,7 @@ METRIC_LABELS = {
 
 
 def _to_numpy(x, name: str) -> np.ndarray:
-    if hasattr(x, "detach") and hasattr(x, "cpu"):
+    if is_tensor(x):
         x = x.detach().cpu().numpy()
     return as_real_array(x, name)
 
