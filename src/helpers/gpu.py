@@ -218,7 +218,7 @@ def binomial_filter(filt_size: int = 3, dtype=None, device=None) -> torch.Tensor
 def _blur(x4: torch.Tensor, filt: torch.Tensor, stride, pad_mode: str) -> torch.Tensor:
     """Pad like antialiased-cnns' ``BlurPool``, then a depthwise strided convolution."""
     k = filt.shape[-1]
-    before, after = (k - 1) // 2, k // 2  # floor and ceil of (k - 1) / 2
+    ((before, after),) = padding_pairs("same", k)  # floor and ceil of (k - 1) / 2
     if pad_mode == "reflect" and after >= min(x4.shape[-2:]):
         raise ValueError(
             f"pad_mode='reflect' needs H and W larger than the padding {after}, "

@@ -12,7 +12,7 @@ input or its left padding.
 
 This module is the one home of these rules: :mod:`helpers.conv`, :mod:`helpers.conv_fast`,
 :mod:`helpers.pool`, :mod:`helpers.gpu` and the model helpers all read their sizes here. It
-is plain Python (no NumPy), so it can be read and used on its own.
+is plain Python arithmetic on ints (no arrays), so it can be read and used on its own.
 
 Examples
 --------

@@ -232,7 +232,8 @@ def invariance_error(f: Callable, g: Callable, x) -> float:
     return _norm(fgx - fx) / scale if scale > 0 else float("nan")
 
 
-def equivariance_error(f: Callable, g: Callable, x, g_out: Callable | None = None) -> float:
+def equivariance_error(f: Callable, g: Callable, x, g_out: Callable | None = None,
+                       where=None) -> float:
     """Relative failure of ``f`` to commute with ``g``: ``||f(g x) - g(f x)|| / ||f(x)||``.
 
     Parameters
@@ -244,6 +245,10 @@ def equivariance_error(f: Callable, g: Callable, x, g_out: Callable | None = Non
     g_out : callable, optional
         The matching transformation of the output when it differs from ``g`` (e.g. a shift by
         half the amount after a stride-2 layer). Default: ``g``.
+    where : index, optional
+        Part of the output to measure (e.g. a tuple of slices that leaves out a border where
+        the padding breaks the symmetry); both norms are taken over ``output[where]``.
+        Default: all of it.
 
     Returns
     -------
@@ -259,5 +264,6 @@ def equivariance_error(f: Callable, g: Callable, x, g_out: Callable | None = Non
     g_out = g if g_out is None else g_out
     _check_callables(f=f, g=g, g_out=g_out)
     fx = f(x)
-    scale = _norm(fx)
-    return _norm(f(g(x)) - g_out(fx)) / scale if scale > 0 else float("nan")
+    part = (lambda y: y) if where is None else (lambda y: y[where])
+    scale = _norm(part(fx))
+    return _norm(part(f(g(x)) - g_out(fx))) / scale if scale > 0 else float("nan")
