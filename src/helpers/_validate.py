@@ -73,3 +73,29 @@ def check_choice(value, name: str, choices: Iterable[str]) -> str:
         listed = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {listed}; got {value!r}")
     return value
+
+
+def as_bool(value, name: str) -> bool:
+    """Return ``value`` as a ``bool``; ``TypeError`` unless it is ``True`` or ``False``.
+
+    NumPy's ``np.True_`` and ``np.False_`` count as booleans; ints such as 0 and 1 do not.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def as_array(x, name: str, ndims: Iterable[int], layout: str) -> np.ndarray:
+    """A non-empty real array with one of ``ndims`` axes (see :func:`as_real_array`)."""
+    arr = as_real_array(x, name)
+    check_ndim(arr, name, ndims, layout)
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    return arr
+
+
+def float_dtype(*arrays) -> np.dtype:
+    """float32 if every array is float32 (or float16), float64 otherwise."""
+    if all(a.dtype.itemsize <= 4 for a in arrays):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)

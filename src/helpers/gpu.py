@@ -35,7 +35,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers._validate import as_int, as_tuple, check_choice
+from helpers._validate import as_bool, as_int, as_tuple, check_choice
+from helpers.shapes import geometry, padding_pairs, pool_geometry
 
 __all__ = [
     "BlurPool2d",
@@ -72,41 +73,7 @@ def _as_batch(x, name: str = "x") -> tuple[torch.Tensor, bool]:
     return (x.unsqueeze(0), True) if x.dim() == 3 else (x, False)
 
 
-def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def _output_size(size, kernel, stride, before, after, dilation, axis, ceil_mode=False) -> int:
-    """Number of windows along one axis (PyTorch's rule, with ``ceil_mode`` for pooling)."""
-    span = size + before + after - dilation * (kernel - 1) - 1
-    if span < 0:
-        raise ValueError(
-            f"kernel_size {kernel} (dilation {dilation}) is larger than the padded input "
-            f"along {axis}: size {size} + padding {before} + {after}"
-        )
-    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + before:
-        out -= 1  # the last window must start inside the input or its left padding
-    return out
-
-
 # --------------------------------------------------------------------------- convolution
-def _conv_padding(padding, kernel, stride, dilation) -> tuple[tuple[int, int], tuple[int, int]]:
-    """(before, after) zero padding of H and W for an int, a pair, ``"valid"`` or ``"same"``."""
-    if isinstance(padding, str):
-        check_choice(padding, "padding", ("valid", "same"))
-        if padding == "valid":
-            return (0, 0), (0, 0)
-        if stride != (1, 1):
-            raise ValueError(f"padding='same' needs stride 1 (as in PyTorch), got stride={stride}")
-        totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
-        return tuple((t // 2, t - t // 2) for t in totals)  # the odd pixel goes after
-    ph, pw = as_tuple(padding, "padding", 2, minimum=0)
-    return (ph, ph), (pw, pw)
-
-
 def _im2col(x4, kernel, stride, pads, dilation) -> torch.Tensor:
     """The patches of ``x4`` as columns: (N, C * kh * kw, Ho * Wo), laid out as ``F.unfold``.
 
@@ -179,12 +146,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> t
                 f"bias must have shape ({o},) and x's dtype and device, got shape "
                 f"{tuple(bias.shape)}, {bias.dtype} on {bias.device}"
             )
-    stride = as_tuple(stride, "stride", 2, minimum=1)
-    dilation = as_tuple(dilation, "dilation", 2, minimum=1)
-    pads = _conv_padding(padding, (kh, kw), stride, dilation)
-    ho = _output_size(h, kh, stride[0], *pads[0], dilation[0], "H")
-    wo = _output_size(w, kw, stride[1], *pads[1], dilation[1], "W")
-    patches = _im2col(x4, (kh, kw), stride, pads, dilation)  # (N, C * kh * kw, Ho * Wo)
+    geom = geometry((h, w), (kh, kw), stride, padding, dilation)
+    ho, wo = geom.out
+    patches = _im2col(x4, geom.kernel, geom.stride, geom.padding, geom.dilation)  # (N, C kh kw, L)
     patches = patches.reshape(n, groups, c_per_group * kh * kw, ho * wo)
     kernels = weight.reshape(groups, o // groups, c_per_group * kh * kw)
     out = torch.matmul(kernels, patches).reshape(n, o, ho, wo)  # (N, groups, O/groups, L)
@@ -222,24 +186,10 @@ def max_pool2d(
              [13., 15.]]])
     """
     x4, unbatched = _as_batch(x)
-    kernel = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
-    stride = kernel if stride is None else as_tuple(stride, "stride", 2, minimum=1)
-    padding = as_tuple(padding, "padding", 2, minimum=0)
-    dilation = as_tuple(dilation, "dilation", 2, minimum=1)
-    ceil_mode = _check_bool(ceil_mode, "ceil_mode")
-    if any(p > k // 2 for k, p in zip(kernel, padding, strict=True)):
-        raise ValueError(
-            f"padding must be at most half of kernel_size, got padding={padding} "
-            f"for kernel_size={kernel}"
-        )
-    extra = []
-    for a, axis in enumerate(("H", "W")):
-        size, k, s, p, d = x4.shape[2 + a], kernel[a], stride[a], padding[a], dilation[a]
-        out = _output_size(size, k, s, p, p, d, axis, ceil_mode)
-        extra.append(max(0, (out - 1) * s + d * (k - 1) + 1 - size - 2 * p))
-    (ph, pw), (eh, ew) = padding, extra
-    xp = F.pad(x4, (pw, pw + ew, ph, ph + eh), value=float("-inf"))
-    span_h, span_w = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+    geom = pool_geometry(tuple(x4.shape[-2:]), kernel_size, stride, padding, dilation, ceil_mode)
+    (top, bottom), (left, right) = geom.covering_padding()
+    xp = F.pad(x4, (left, right, top, bottom), value=float("-inf"))
+    (span_h, span_w), stride, dilation = geom.reach, geom.stride, geom.dilation
     windows = xp.unfold(2, span_h, stride[0]).unfold(3, span_w, stride[1])  # (N,C,Ho,Wo,sh,sw)
     windows = windows[..., :: dilation[0], :: dilation[1]]
     out = windows.amax(dim=(-2, -1))
@@ -369,9 +319,9 @@ class Conv2d(nn.Module):
         self.kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
         self.stride = as_tuple(stride, "stride", 2, minimum=1)
         self.dilation = as_tuple(dilation, "dilation", 2, minimum=1)
-        _conv_padding(padding, self.kernel_size, self.stride, self.dilation)  # validate now
+        padding_pairs(padding, self.kernel_size, self.stride, self.dilation)  # validate now
         self.padding = padding if isinstance(padding, str) else as_tuple(padding, "padding", 2)
-        _check_bool(bias, "bias")
+        as_bool(bias, "bias")
         factory = {"device": device, "dtype": dtype}
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.weight = nn.Parameter(torch.empty(shape, **factory))

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ._validate import as_int, check_choice
+from .shapes import conv_output_size
 
 __all__ = ["AddChannel", "cnn1d", "count_params", "logistic", "mlp", "small_cnn"]
 
@@ -220,46 +221,6 @@ __all__ += [
     "vgg",
     "zfnet",
 ]
-
-
-def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0,
-                     dilation: int = 1) -> int:
-    """Output side of a convolution or pooling: ``floor((n + 2p - d (k - 1) - 1) / s) + 1``.
-
-    With dilation 1 this is the lectures' ``(N - K + 2P) / S + 1``, rounded down when the
-    stride does not divide ``N - K + 2P``.
-
-    Parameters
-    ----------
-    n : int
-        Input side N (height or width), >= 1.
-    kernel : int
-        Kernel side K, >= 1.
-    stride, padding, dilation : int
-        Stride S >= 1, zero padding P >= 0 on each side, dilation d >= 1.
-
-    Returns
-    -------
-    int
-        The output side; ``ValueError`` if the (dilated) kernel does not fit the padded input.
-
-    Examples
-    --------
-    >>> conv_output_size(227, 11, stride=4)  # AlexNet's first layer
-    55
-    >>> conv_output_size(55, 3, stride=2)  # its 3x3 pooling with stride 2
-    27
-    """
-    n = as_int(n, "n", minimum=1)
-    kernel = as_int(kernel, "kernel", minimum=1)
-    stride = as_int(stride, "stride", minimum=1)
-    padding = as_int(padding, "padding", minimum=0)
-    dilation = as_int(dilation, "dilation", minimum=1)
-    reach = dilation * (kernel - 1) + 1
-    if reach > n + 2 * padding:
-        raise ValueError(f"kernel={kernel} (dilation {dilation}, reach {reach}) is larger than "
-                         f"the padded input n + 2*padding = {n + 2 * padding}")
-    return (n + 2 * padding - reach) // stride + 1
 
 
 def lenet5(input_size: int = 32, num_classes: int = 10) -> nn.Sequential:

@@ -31,7 +31,8 @@ from numbers import Real
 
 import numpy as np
 
-from helpers._validate import as_int, as_real_array, as_tuple, check_choice, check_ndim
+from helpers._validate import as_bool, as_int, as_real_array, as_tuple, check_choice, check_ndim
+from helpers.shapes import Geometry, pool_geometry
 
 __all__ = [
     "avg_pool2d",
@@ -51,12 +52,6 @@ _PAD_MODES = ("reflect", "replicate", "zero", "constant")
 
 
 # --------------------------------------------------------------------------- argument checks
-def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _as_batch(x, name: str = "x") -> tuple[np.ndarray, bool]:
     """Return ``x`` as a real 4-D array and whether a batch axis was added."""
     x = as_real_array(x, name)
@@ -68,57 +63,10 @@ def _as_batch(x, name: str = "x") -> tuple[np.ndarray, bool]:
     return x, False
 
 
-def _output_size(size, kernel, stride, padding, dilation, ceil_mode, axis) -> int:
-    """Number of windows along one axis, as in PyTorch's ``pooling_output_shape``."""
-    span = size + 2 * padding - dilation * (kernel - 1) - 1
-    if span < 0:
-        raise ValueError(
-            f"kernel_size {kernel} (dilation {dilation}) is larger than the padded input "
-            f"along {axis}: size {size} + 2 * padding {padding}"
-        )
-    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1  # the last window must start inside the input or its left padding
-    return out
-
-
-class _Geometry:
-    """Window geometry of a 2-D pooling: kernel, stride, padding, dilation and output size."""
-
-    def __init__(self, shape, kernel_size, stride, padding, dilation, ceil_mode):
-        self.kernel = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
-        self.stride = self.kernel if stride is None else as_tuple(stride, "stride", 2, minimum=1)
-        self.padding = as_tuple(padding, "padding", 2, minimum=0)
-        self.dilation = as_tuple(dilation, "dilation", 2, minimum=1)
-        self.ceil_mode = _check_bool(ceil_mode, "ceil_mode")
-        for k, p in zip(self.kernel, self.padding, strict=True):
-            if p > k // 2:
-                raise ValueError(
-                    f"padding must be at most half of kernel_size, got padding={self.padding} "
-                    f"for kernel_size={self.kernel}"
-                )
-        self.size = tuple(shape[-2:])
-        self.out = tuple(
-            _output_size(
-                self.size[a], self.kernel[a], self.stride[a], self.padding[a],
-                self.dilation[a], self.ceil_mode, axis,
-            )
-            for a, axis in enumerate(("H", "W"))
-        )
-
-    def pads(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        """(before, after) padding of H and W so that every window lies inside the array."""
-        pads = []
-        for a in (0, 1):
-            # one past the last tap, in padded coordinates
-            end = (self.out[a] - 1) * self.stride[a] + self.dilation[a] * (self.kernel[a] - 1) + 1
-            pads.append((self.padding[a], max(0, end - self.size[a] - self.padding[a])))
-        return tuple(pads)
-
-    def taps(self, axis: int) -> np.ndarray:
-        """Input coordinate of every tap: array (out, kernel) along ``axis`` (0 = H, 1 = W)."""
-        start = np.arange(self.out[axis]) * self.stride[axis] - self.padding[axis]
-        return start[:, None] + np.arange(self.kernel[axis]) * self.dilation[axis]
+def _taps(geom: Geometry, axis: int) -> np.ndarray:
+    """Input coordinate of every tap: array (out, kernel) along ``axis`` (0 = H, 1 = W)."""
+    start = np.arange(geom.out[axis]) * geom.stride[axis] - geom.padding[axis][0]
+    return start[:, None] + np.arange(geom.kernel[axis]) * geom.dilation[axis]
 
 
 def _pad(x: np.ndarray, pads, value: float) -> np.ndarray:
@@ -128,7 +76,7 @@ def _pad(x: np.ndarray, pads, value: float) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), *pads), mode="constant", constant_values=value)
 
 
-def _tap_slices(xp: np.ndarray, geom: _Geometry):
+def _tap_slices(xp: np.ndarray, geom: Geometry):
     """Yield, for each kernel tap (i, j), the strided slice of ``xp`` it sees: (N, C, Ho, Wo)."""
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = geom.kernel, geom.stride, geom.dilation, geom.out
     for i in range(kh):
@@ -138,7 +86,7 @@ def _tap_slices(xp: np.ndarray, geom: _Geometry):
 
 
 # --------------------------------------------------------------------------- max pooling
-def _max_pool_taps(x: np.ndarray, geom: _Geometry) -> tuple[np.ndarray, np.ndarray]:
+def _max_pool_taps(x: np.ndarray, geom: Geometry) -> tuple[np.ndarray, np.ndarray]:
     """Reference max pooling: the maximum of each window and which tap holds it.
 
     PyTorch's loop, run for all windows at once: visit the taps of the window in row-major
@@ -149,8 +97,8 @@ def _max_pool_taps(x: np.ndarray, geom: _Geometry) -> tuple[np.ndarray, np.ndarr
     Returns ``(feature_map, tap)``, both (N, C, Ho, Wo); ``tap`` is ``i * kw + j`` for the
     winning tap (i, j), or -1 for a window that holds only padding.
     """
-    xp = _pad(x, geom.pads(), -np.inf)
-    rows, cols = geom.taps(0), geom.taps(1)  # (Ho, kh), (Wo, kw)
+    xp = _pad(x, geom.covering_padding(), -np.inf)
+    rows, cols = _taps(geom, 0), _taps(geom, 1)  # (Ho, kh), (Wo, kw)
     inside_h = (rows >= 0) & (rows < geom.size[0])
     inside_w = (cols >= 0) & (cols < geom.size[1])
     best = np.full(x.shape[:2] + geom.out, -np.inf, dtype=x.dtype)
@@ -164,9 +112,9 @@ def _max_pool_taps(x: np.ndarray, geom: _Geometry) -> tuple[np.ndarray, np.ndarr
     return best, tap.astype(np.int64)
 
 
-def _indices(tap: np.ndarray, geom: _Geometry) -> np.ndarray:
+def _indices(tap: np.ndarray, geom: Geometry) -> np.ndarray:
     """Flat index ``row * W + col`` of the chosen tap of every window (PyTorch's indices)."""
-    start_h, start_w = geom.taps(0)[:, 0], geom.taps(1)[:, 0]  # first tap of each window
+    start_h, start_w = _taps(geom, 0)[:, 0], _taps(geom, 1)[:, 0]  # first tap of each window
     (dh, dw), width = geom.dilation, geom.size[1]
     i, j = np.divmod(tap, geom.kernel[1])
     index = (start_h[:, None] + i * dh) * width + start_w[None, :] + j * dw
@@ -176,13 +124,13 @@ def _indices(tap: np.ndarray, geom: _Geometry) -> np.ndarray:
     return np.where(tap >= 0, index, first_h[:, None] * width + first_w[None, :])
 
 
-def _max_pool2d_fast(x: np.ndarray, geom: _Geometry) -> np.ndarray:
+def _max_pool2d_fast(x: np.ndarray, geom: Geometry) -> np.ndarray:
     """Max pooling as the elementwise maximum of the kh * kw strided slices of the input.
 
     For 2x2 windows with stride 2 that is ``np.maximum`` of four views of ``x``: no copy
     of the windows, no padding unless asked for (then ``-inf`` pixels never win).
     """
-    out = functools.reduce(np.maximum, _tap_slices(_pad(x, geom.pads(), -np.inf), geom))
+    out = functools.reduce(np.maximum, _tap_slices(_pad(x, geom.covering_padding(), -np.inf), geom))
     return out.copy() if out.base is not None else out  # a 1x1 window: never return a view
 
 
@@ -232,8 +180,8 @@ def max_pool2d(
             [ 9, 15]]])
     """
     x4, unbatched = _as_batch(x)
-    geom = _Geometry(x4.shape, kernel_size, stride, padding, dilation, ceil_mode)
-    return_indices = _check_bool(return_indices, "return_indices")
+    geom = pool_geometry(x4.shape[-2:], kernel_size, stride, padding, dilation, ceil_mode)
+    return_indices = as_bool(return_indices, "return_indices")
     if return_indices:
         feature_map, tap = _max_pool_taps(x4, geom)
     else:  # the fast path gives the same numbers without tracking which tap won
@@ -271,14 +219,13 @@ def max_pool1d(
     check_ndim(x, "x", (2, 3), "(N, C, L) or (C, L)")
     if 0 in x.shape[-2:]:
         raise ValueError(f"x must have non-empty C and L axes, got shape {x.shape}")
-    kernel = as_int(kernel_size, "kernel_size", 1)
-    step = kernel if stride is None else as_int(stride, "stride", 1)
-    pad, dil = as_int(padding, "padding", 0), as_int(dilation, "dilation", 1)
-    if pad > kernel // 2:
-        raise ValueError(f"padding must be at most kernel_size // 2 = {kernel // 2}, got {pad}")
-    _output_size(x.shape[-1], kernel, step, pad, dil, False, "L")  # kernel too large?
-    out = max_pool2d(x[..., None, :], (1, kernel), (1, step), (0, pad), (1, dil), ceil_mode,
-                     return_indices)
+    for value, name in ((kernel_size, "kernel_size"), (stride, "stride"), (padding, "padding"),
+                        (dilation, "dilation")):
+        if value is not None:
+            as_int(value, name)  # single ints only: the layer is 1-D
+    geom = pool_geometry(x.shape[-1:], kernel_size, stride, padding, dilation, ceil_mode)
+    (k,), (s,), ((p, _),), (d,) = geom.kernel, geom.stride, geom.padding, geom.dilation
+    out = max_pool2d(x[..., None, :], (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
     if return_indices:
         return out[0][..., 0, :], out[1][..., 0, :]
     return out[..., 0, :]
@@ -315,7 +262,7 @@ def max_pool2d_backward(
             [1., 0.]]])
     """
     x4, unbatched = _as_batch(x)
-    geom = _Geometry(x4.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    geom = pool_geometry(x4.shape[-2:], kernel_size, stride, padding, dilation, ceil_mode)
     g = _check_grad_out(grad_out, x4, geom, unbatched)
     _, tap = _max_pool_taps(x4, geom)
     # each output sends its gradient to the winning tap of its window
@@ -332,7 +279,7 @@ def max_pool2d_backward(
     return grad_x[0] if unbatched else grad_x
 
 
-def _check_grad_out(grad_out, x4: np.ndarray, geom: _Geometry, unbatched: bool) -> np.ndarray:
+def _check_grad_out(grad_out, x4: np.ndarray, geom: Geometry, unbatched: bool) -> np.ndarray:
     g = as_real_array(grad_out, "grad_out")
     expected = x4.shape[:2] + geom.out
     if unbatched:
@@ -343,12 +290,12 @@ def _check_grad_out(grad_out, x4: np.ndarray, geom: _Geometry, unbatched: bool) 
     return g.astype(np.result_type(x4.dtype, g.dtype), copy=False)
 
 
-def _spread_back(g: np.ndarray, geom: _Geometry, x4: np.ndarray, tap=None) -> np.ndarray:
+def _spread_back(g: np.ndarray, geom: Geometry, x4: np.ndarray, tap=None) -> np.ndarray:
     """Add every window's ``g`` back onto the padded-input pixels of the window.
 
     All pixels of the window (average pooling), or only its winning ``tap`` (max pooling).
     """
-    (top, bottom), (left, right) = geom.pads()
+    (top, bottom), (left, right) = geom.covering_padding()
     h, w = geom.size
     grad_padded = np.zeros(x4.shape[:2] + (top + h + bottom, left + w + right), dtype=g.dtype)
     for t, view in enumerate(_tap_slices(grad_padded, geom)):
@@ -356,9 +303,9 @@ def _spread_back(g: np.ndarray, geom: _Geometry, x4: np.ndarray, tap=None) -> np
     return grad_padded
 
 
-def _crop(grad_padded: np.ndarray, geom: _Geometry, unbatched: bool) -> np.ndarray:
+def _crop(grad_padded: np.ndarray, geom: Geometry, unbatched: bool) -> np.ndarray:
     """Cut the padding off a gradient: back to the input's shape (a fresh contiguous array)."""
-    (top, _), (left, _) = geom.pads()
+    (top, _), (left, _) = geom.covering_padding()
     h, w = geom.size
     grad_x = grad_padded[..., top : top + h, left : left + w]
     return np.ascontiguousarray(grad_x[0] if unbatched else grad_x)
@@ -374,7 +321,7 @@ def _check_divisor(divisor_override) -> int | None:
     return divisor
 
 
-def _avg_divisor(geom: _Geometry, count_include_pad: bool, divisor_override) -> np.ndarray:
+def _avg_divisor(geom: Geometry, count_include_pad: bool, divisor_override) -> np.ndarray:
     """What each window's sum is divided by: array (Ho, Wo), as in PyTorch.
 
     The window counts the padding it covers if ``count_include_pad``, but never the part
@@ -384,10 +331,10 @@ def _avg_divisor(geom: _Geometry, count_include_pad: bool, divisor_override) -> 
         return np.full(geom.out, float(divisor_override))
     counts = []
     for axis in (0, 1):
-        taps = geom.taps(axis)
+        taps = _taps(geom, axis)
         lo, hi = 0, geom.size[axis]
         if count_include_pad:
-            lo, hi = lo - geom.padding[axis], hi + geom.padding[axis]
+            lo, hi = lo - geom.padding[axis][0], hi + geom.padding[axis][1]
         counts.append(((taps >= lo) & (taps < hi)).sum(axis=1))
     return np.outer(counts[0], counts[1]).astype(float)
 
@@ -434,10 +381,10 @@ def avg_pool2d(
             [1., 1.]]])
     """
     x4, unbatched = _as_batch(x)
-    geom = _Geometry(x4.shape, kernel_size, stride, padding, 1, ceil_mode)
-    include = _check_bool(count_include_pad, "count_include_pad")
+    geom = pool_geometry(x4.shape[-2:], kernel_size, stride, padding, 1, ceil_mode)
+    include = as_bool(count_include_pad, "count_include_pad")
     divisor = _avg_divisor(geom, include, _check_divisor(divisor_override))
-    sums = functools.reduce(np.add, _tap_slices(_pad(x4, geom.pads(), 0.0), geom))
+    sums = functools.reduce(np.add, _tap_slices(_pad(x4, geom.covering_padding(), 0.0), geom))
     out = (sums / divisor).astype(x4.dtype, copy=False)
     return out[0] if unbatched else out
 
@@ -465,8 +412,8 @@ def avg_pool2d_backward(
             [0.25, 0.25]]])
     """
     x4, unbatched = _as_batch(x)
-    geom = _Geometry(x4.shape, kernel_size, stride, padding, 1, ceil_mode)
-    include = _check_bool(count_include_pad, "count_include_pad")
+    geom = pool_geometry(x4.shape[-2:], kernel_size, stride, padding, 1, ceil_mode)
+    include = as_bool(count_include_pad, "count_include_pad")
     divisor = _avg_divisor(geom, include, _check_divisor(divisor_override))
     g = _check_grad_out(grad_out, x4, geom, unbatched)
     grad_padded = _spread_back(g / divisor, geom, x4)
@@ -517,7 +464,7 @@ def lp_pool2d(x, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -
 # --------------------------------------------------------------------------- global pooling
 def _global(x, keepdim, reduce):
     x4, unbatched = _as_batch(x)
-    keepdim = _check_bool(keepdim, "keepdim")
+    keepdim = as_bool(keepdim, "keepdim")
     out = reduce(x4, axis=(-2, -1), keepdims=keepdim)
     return out[0] if unbatched else out
 

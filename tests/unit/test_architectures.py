@@ -59,13 +59,15 @@ def test_conv_output_size_lecture_values():
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "name"),
-    [({"n": 2.5, "kernel": 3}, TypeError, "n"), ({"n": 0, "kernel": 3}, ValueError, "n"),
-     ({"n": 5, "kernel": "3"}, TypeError, "kernel"), ({"n": 5, "kernel": 0}, ValueError, "kernel"),
-     ({"n": 5, "kernel": 3, "stride": 0}, ValueError, "stride"),
-     ({"n": 5, "kernel": 3, "padding": -1}, ValueError, "padding"),
-     ({"n": 5, "kernel": 3, "dilation": True}, TypeError, "dilation"),
-     ({"n": 4, "kernel": 7, "padding": 1}, ValueError, "kernel"),
-     ({"n": 5, "kernel": 3, "dilation": 3}, ValueError, "kernel")],
+    [({"size": 2.5, "kernel_size": 3}, TypeError, "size"),
+     ({"size": 0, "kernel_size": 3}, ValueError, "size"),
+     ({"size": 5, "kernel_size": "3"}, TypeError, "kernel_size"),
+     ({"size": 5, "kernel_size": 0}, ValueError, "kernel_size"),
+     ({"size": 5, "kernel_size": 3, "stride": 0}, ValueError, "stride"),
+     ({"size": 5, "kernel_size": 3, "padding": -1}, ValueError, "padding"),
+     ({"size": 5, "kernel_size": 3, "dilation": True}, TypeError, "dilation"),
+     ({"size": 4, "kernel_size": 7, "padding": 1}, ValueError, "kernel_size"),
+     ({"size": 5, "kernel_size": 3, "dilation": 3}, ValueError, "kernel_size")],
 )
 def test_conv_output_size_bad_input(kwargs, error, name):
     with pytest.raises(error, match=name):

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import conv
+from helpers import conv, conv_fast, shapes
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -576,12 +576,12 @@ def test_empty_input_is_rejected():
 def test_im2col_cache_blocked_path_equals_torch(case, seed):
     """Large layers build their columns a few output rows at a time; force that path here."""
     x, w, b, kw = _make(dict(case, dtype=np.float64), seed)
-    saved = conv._BLOCK_ELEMENTS
-    conv._BLOCK_ELEMENTS = 1  # one output row per block, every image and every row a block
+    saved = conv_fast._BLOCK_ELEMENTS
+    conv_fast._BLOCK_ELEMENTS = 1  # one output row per block, every image and every row a block
     try:
         out = conv.conv2d(x, w, b, method="im2col", **kw)
     finally:
-        conv._BLOCK_ELEMENTS = saved
+        conv_fast._BLOCK_ELEMENTS = saved
     np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
 
 
@@ -602,12 +602,12 @@ def test_im2col_col2im_match_torch_unfold_fold():
 def test_winograd_weight_gradient_equals_torch(case, seed, m):
     """The transposed Winograd formula used by conv2d_backward for large 3x3 layers."""
     x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
-    pads = conv._padding_pairs(kw["padding"], (3, 3), (1, 1), (1, 1), 2)
+    geom = shapes.geometry(x.shape[2:], 3, padding=kw["padding"])
     xt, wt = torch.from_numpy(x), torch.from_numpy(w).requires_grad_()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         y = F.conv2d(xt, wt, padding=kw["padding"], groups=kw["groups"])
     g = _rng(seed + 2).standard_normal(tuple(y.shape))
     y.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(conv._winograd_weight_grad(g, x, pads, kw["groups"], m=m),
+    np.testing.assert_allclose(conv_fast._winograd_weight_grad(g, x, geom, kw["groups"], m=m),
                                wt.grad.numpy(), atol=1e-9)
