@@ -116,6 +116,27 @@ def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1,
     return float(np.median(times))
 
 
+def _interleaved(fns: dict[str, Callable[[], object]], repeats: int, clock: str,
+                 slow: float = 0.5) -> dict[str, float]:
+    """Median time of each function, the functions taking turns: round after round, each
+    one is called once untimed (so that it finds its data in the cache, as in a loop) and
+    once timed. A burst of load from other programs then slows all of them in that round
+    alike, so their ratios stay fair on a shared machine. The first call of each is a
+    warm-up; a function whose warm-up took more than ``slow`` seconds is not called again
+    and that time is reported."""
+    now = time.perf_counter if clock == "wall" else time.process_time
+    first = {name: time_call(fn, 1, warmup=0, clock=clock) for name, fn in fns.items()}
+    samples: dict[str, list[float]] = {name: [] for name in fns if first[name] <= slow}
+    for _ in range(repeats):
+        for name, times in samples.items():
+            fns[name]()
+            start = now()
+            fns[name]()
+            times.append(now() - start)
+    return {name: float(np.median(samples[name])) if name in samples else first[name]
+            for name in fns}
+
+
 def gflops(flops: float, seconds: float) -> float:
     """Throughput in GFLOP/s: ``flops / seconds / 1e9``.
 
@@ -300,9 +321,11 @@ def cnn_images_per_second(batch: int = 64, channels: int = 8, size: int = 28, st
             loss.backward()
             optimizer.step()
 
-    n = steps * batch
-    return {"numpy": n / time_call(numpy_steps, repeats, clock=clock),
-            "torch": n / time_call(torch_steps, repeats, clock=clock)}
+    repeats = as_int(repeats, "repeats", minimum=1)
+    check_choice(clock, "clock", ("wall", "cpu"))
+    times = _interleaved({"numpy": numpy_steps, "torch": torch_steps}, repeats, clock,
+                         slow=np.inf)
+    return {name: steps * batch / t for name, t in times.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -371,10 +394,9 @@ def run_report(quick: bool = False, repeats: int | None = None, out=None,
     repeats = (2 if quick else 7) if repeats is None else as_int(repeats, "repeats", minimum=1)
     check_choice(clock, "clock", ("wall", "cpu"))
 
-    def timed(fn):
-        # Slow entries (the FFT on large kernels) get a single timed call after the warm-up.
-        first = time_call(fn, 1, warmup=0, clock=clock)
-        return first if first > 0.5 else time_call(fn, repeats, warmup=0, clock=clock)
+    def timed(fns):
+        # Slow entries (the FFT on large kernels) get a single timed call, the warm-up.
+        return _interleaved(fns, repeats, clock)
 
     shapes = QUICK_LAYERS if quick else LAYERS
     torch.set_num_threads(1)
@@ -422,16 +444,19 @@ def _forward_section(shapes, data, timed, out) -> list[dict]:
         flops = conv2d_flops(spec["x"], spec["w"], **kw)
         reference = F.conv2d(xt.double(), wt.double(), **kw).numpy()
         scale = np.abs(reference).max()
-        t_torch = timed(lambda xt=xt, wt=wt, kw=kw: F.conv2d(xt, wt, **kw))
-        entries = [("torch", t_torch, F.conv2d(xt, wt, **kw).numpy())]
-        for method, fn in _forward_methods(spec).items():
-            t = timed(lambda fn=fn, x=x, w=w: fn(x, w))
-            entries.append((method, t, fn(x, w)))
+        methods = _forward_methods(spec)
         # The bound of any im2col method: its matrix product alone, columns already built.
         cols = conv.im2col(x, spec["w"][2:], **kw)
         w2 = w.reshape(w.shape[0], -1)
-        t = timed(lambda w2=w2, cols=cols: np.matmul(w2, cols))
-        entries.append(("(im2col GEMM only)", t, np.matmul(w2, cols).reshape(reference.shape)))
+        fns = {"torch": lambda xt=xt, wt=wt, kw=kw: F.conv2d(xt, wt, **kw)}
+        fns.update({m: (lambda fn=fn, x=x, w=w: fn(x, w)) for m, fn in methods.items()})
+        fns["(im2col GEMM only)"] = lambda w2=w2, cols=cols: np.matmul(w2, cols)
+        times = timed(fns)
+        t_torch = times["torch"]
+        entries = [("torch", t_torch, F.conv2d(xt, wt, **kw).numpy())]
+        entries += [(m, times[m], fn(x, w)) for m, fn in methods.items()]
+        entries.append(("(im2col GEMM only)", times["(im2col GEMM only)"],
+                        np.matmul(w2, cols).reshape(reference.shape)))
         for method, t, y in entries:
             row = dict(layer=name, shape=_shape_text(spec), method=method, ms=t * 1e3,
                        gflops=gflops(flops, t), ratio=t / t_torch,
@@ -459,13 +484,15 @@ def _backward_section(shapes, data, timed, out) -> list[dict]:
         y = F.conv2d(xt, wt, bt, **kw)
         g = np.random.default_rng(1).standard_normal(tuple(y.shape), dtype=np.float32)
         gt = torch.from_numpy(g)
-        t_torch = timed(lambda y=y, xt=xt, wt=wt, bt=bt, gt=gt: torch.autograd.grad(
-            y, (xt, wt, bt), gt, retain_graph=True))
+        times = timed({
+            "torch": lambda y=y, xt=xt, wt=wt, bt=bt, gt=gt: torch.autograd.grad(
+                y, (xt, wt, bt), gt, retain_graph=True),
+            "ours": lambda g=g, x=x, w=w, kw=kw: conv.conv2d_backward(g, x, w, **kw)})
+        t_torch, t = times["torch"], times["ours"]
         # The reference: float64 gradients of the same float32 data.
         xd, wd = (torch.from_numpy(a).double().requires_grad_() for a in (x, w))
         ref = [a.numpy() for a in torch.autograd.grad(F.conv2d(xd, wd, **kw), (xd, wd),
                                                       gt.double())]
-        t = timed(lambda g=g, x=x, w=w, kw=kw: conv.conv2d_backward(g, x, w, **kw))
         gx, gw, _ = conv.conv2d_backward(g, x, w, **kw)
         tx, tw_ = torch.autograd.grad(y, (xt, wt), gt, retain_graph=True)
 
@@ -494,8 +521,9 @@ def _maxpool_section(quick, timed, out) -> list[dict]:
     for name, shape in (QUICK_POOL_SHAPES if quick else POOL_SHAPES).items():
         x = rng.standard_normal(shape, dtype=np.float32)
         xt = torch.from_numpy(x)
-        t_torch = timed(lambda xt=xt: F.max_pool2d(xt, 2))
-        t = timed(lambda x=x: pool.max_pool2d(x, 2))
+        times = timed({"torch": lambda xt=xt: F.max_pool2d(xt, 2),
+                       "ours": lambda x=x: pool.max_pool2d(x, 2)})
+        t_torch, t = times["torch"], times["ours"]
         same = bool(np.array_equal(pool.max_pool2d(x, 2), F.max_pool2d(xt, 2).numpy()))
         for method, tm in (("torch", t_torch), ("pool.max_pool2d", t)):
             row = dict(layer=name, shape="x".join(map(str, shape)) + " k2 s2", method=method,
