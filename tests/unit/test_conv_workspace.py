@@ -143,3 +143,30 @@ def test_workspace_is_per_thread():
     for t in threads:
         t.join()
     assert len(errors) == 80 and max(errors) < 1e-5, max(errors)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, groups", [
+    ((2, 3, 39, 41), (8, 3, 11, 11), 4, 0, 1),  # AlexNet conv1, smaller images
+    ((2, 4, 17, 19), (6, 2, 5, 5), 2, 1, 2),
+    ((1, 3, 30, 30), (4, 3, 6, 5), (2, 2), (2, 1), 1),
+])
+def test_strided_winograd_through_stride_phases(x_shape, w_shape, stride, padding, groups):
+    # A kernel with three taps per stride step is split into stride phases and computed by
+    # F(4x4, 3x3); it matches the float64 convolution to float32 accuracy.
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(x_shape, dtype=np.float32)
+    w = rng.standard_normal(w_shape, dtype=np.float32)
+    kw = dict(stride=stride, padding=padding, groups=groups)
+    ref = conv.conv2d(x.astype(np.float64), w.astype(np.float64), method="im2col", **kw)
+    y = conv.conv2d(x, w, method="winograd", **kw)
+    assert y.shape == ref.shape and y.dtype == np.float32
+    assert _relative_error(y, ref) <= 1e-5, _relative_error(y, ref)
+
+
+def test_auto_takes_winograd_for_alexnet_conv1_only_when_it_applies():
+    x, w = np.zeros((8, 3, 227, 227)), np.zeros((96, 3, 11, 11))
+    assert conv_fast.choose_conv_method(x, w, stride=4) == "winograd"  # 3 taps per phase
+    assert conv_fast.choose_conv_method(x, w, stride=3) == "im2col"  # 4 taps per phase
+    assert conv_fast.choose_conv_method(x, w, stride=4, dilation=2) == "im2col"
+    with pytest.raises(ValueError, match="method='winograd'"):
+        conv.conv2d(np.ones((1, 1, 8, 8)), np.ones((1, 1, 5, 5)), stride=3, method="winograd")
