@@ -1,11 +1,25 @@
 """Helpers for the CNN lecture book.
 
-The package is split into small modules, one idea each (see ``../shared/DESIGN.md``):
-``conv`` and ``pool`` (NumPy references), ``gpu`` (their PyTorch twins), ``dims``, ``data``,
-``models``, ``train``, ``symmetry``, ``plot``, ``bench`` and ``checks``.
+The package is split into small modules, one idea each (the design is described in the
+repository's ``CONTRIBUTING.md``):
 
-Importing :mod:`helpers` itself is cheap: it does not import PyTorch. ``device`` and
-``seed_everything`` import it on first use, so the NumPy modules can be read and used alone.
+* NumPy references, which import NumPy only: :mod:`helpers.shapes` (output sizes, padding,
+  window geometry), :mod:`helpers.conv` (convolution in teaching order),
+  :mod:`helpers.conv_fast` (its fast paths and ``choose_conv_method``), :mod:`helpers.pool`
+  (pooling) and :mod:`helpers.layers` (layers with backward passes, the gradient check);
+* :mod:`helpers.gpu`: the PyTorch twins of ``conv`` and ``pool``;
+* networks and training: :mod:`helpers.models` (the lectures' small networks),
+  :mod:`helpers.architectures` (LeNet-5 to GoogLeNet) and :mod:`helpers.train`;
+* :mod:`helpers.data` (dataset loaders), :mod:`helpers.symmetry` (shifts, permutations,
+  equivariance), :mod:`helpers.dims` (curse of dimensionality) and :mod:`helpers.plot`
+  (figures);
+* on top of everything: :mod:`helpers.bench` (timings) and :mod:`helpers.checks` (exercise
+  self-checks).
+
+The package itself holds the set-up every chapter calls: :func:`seed_everything`,
+:func:`device`, :func:`limit_threads` and :func:`glue`. Importing :mod:`helpers` is cheap: it
+does not import PyTorch (the functions that need it import it on first use), so the NumPy
+modules can be read and used alone.
 """
 
 from __future__ import annotations
@@ -17,7 +31,7 @@ import numpy as np
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "device", "glue", "seed_everything"]
+__all__ = ["__version__", "device", "glue", "limit_threads", "seed_everything"]
 
 
 def device(prefer: str | None = None):
@@ -117,3 +131,53 @@ def glue(name: str, value, display: bool = False):
         return value
     myst_glue(name, value, display=display)
     return value
+
+
+class limit_threads:  # lower case: it is used like a function, as threadpool_limits is
+    """Run PyTorch and NumPy's BLAS on ``n`` threads, now; restore both on ``restore()``.
+
+    Small matrices gain nothing from a second thread, and one thread sums in the same order on
+    every run, so the chapters print the same digits each time. Called on its own line it lasts
+    for the rest of the notebook; used in a ``with`` block it ends with the block.
+
+    Parameters
+    ----------
+    n : int
+        Number of threads, >= 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import helpers
+    >>> before = torch.get_num_threads()
+    >>> with helpers.limit_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+
+    def __init__(self, n: int = 1):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"n must be an int, got {n!r}")
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        self._torch_threads = torch.get_num_threads()
+        self._blas = threadpool_limits(limits=int(n), user_api="blas")
+        torch.set_num_threads(int(n))  # after the BLAS: a BLAS PyTorch shares may reset it
+
+    def restore(self) -> None:
+        """Give PyTorch and the BLAS back the thread counts they had before."""
+        import torch
+
+        self._blas.restore_original_limits()
+        torch.set_num_threads(self._torch_threads)
+
+    def __enter__(self) -> limit_threads:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.restore()

@@ -7,7 +7,7 @@ a silent broadcast or a traceback from deep inside NumPy. NumPy only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from numbers import Integral
 
 import numpy as np
@@ -18,7 +18,7 @@ def as_real_array(x, name: str) -> np.ndarray:
 
     Raises ``TypeError`` for complex, object, string or otherwise non-numeric input.
     """
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor: the NumPy API wants arrays
+    if is_tensor(x):  # the NumPy API wants arrays
         raise TypeError(
             f"{name} must be a NumPy array, got a torch.Tensor; "
             "use .numpy() or the torch twin in helpers.gpu"
@@ -99,3 +99,47 @@ def float_dtype(*arrays) -> np.dtype:
     if all(a.dtype.itemsize <= 4 for a in arrays):
         return np.dtype(np.float32)
     return np.dtype(np.float64)
+
+
+def as_int_sequence(value, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """Return a sequence of ints (layer widths, a shape) as a tuple, each >= ``minimum``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a sequence of ints, got {value!r}")
+    return tuple(as_int(v, name, minimum=minimum) for v in value)
+
+
+def as_generator(rng, name: str = "rng", allow_none: bool = True) -> np.random.Generator:
+    """Return ``rng`` as a ``numpy.random.Generator``.
+
+    A Generator is used as it is, a non-negative int seeds a new one, and ``None`` (where
+    ``allow_none``) gives a fresh generator seeded from the operating system.
+    """
+    if rng is None and allow_none:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, Integral) and not isinstance(rng, (bool, np.bool_)):
+        return np.random.default_rng(as_int(rng, name, minimum=0))
+    also = ", an int seed or None" if allow_none else " or a non-negative int seed"
+    raise TypeError(f"{name} must be a numpy.random.Generator{also}, got {rng!r}")
+
+
+def is_tensor(x) -> bool:
+    """Whether ``x`` is a torch tensor, told without importing torch (the NumPy modules
+    must not)."""
+    return hasattr(x, "detach") and hasattr(x, "cpu") and hasattr(x, "dim")
+
+
+def check_conv_channels(c_in: int, weight_shape, groups: int, bias_shape=None) -> None:
+    """``ValueError`` unless a convolution's channels fit: ``weight`` is ``(C_out, C_in /
+    groups, ...)``, ``groups`` divides ``C_in`` and ``C_out``, and ``bias`` is ``(C_out,)``."""
+    c_out, c_per_group = weight_shape[0], weight_shape[1]
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"groups={groups} must divide both the input channels ({c_in}) and "
+                         f"the output channels ({c_out})")
+    if c_per_group * groups != c_in:
+        raise ValueError(f"channel mismatch: weight has {c_per_group} input channels per "
+                         f"group (groups={groups}), so x must have {c_per_group * groups} "
+                         f"channels, got x with {c_in}")
+    if bias_shape is not None and tuple(bias_shape) != (c_out,):
+        raise ValueError(f"bias must have shape ({c_out},), got {tuple(bias_shape)}")

@@ -37,7 +37,14 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from helpers import conv_fast
 from helpers._arrays import matmul, pad_spatial
-from helpers._validate import as_array, as_int, as_tuple, check_choice, float_dtype
+from helpers._validate import (
+    as_array,
+    as_int,
+    as_tuple,
+    check_choice,
+    check_conv_channels,
+    float_dtype,
+)
 from helpers.shapes import Geometry, conv_output_size, geometry
 
 __all__ = [
@@ -316,18 +323,9 @@ def _conv_setup(x, weight, bias, stride, padding, dilation, groups, nsp: int):
     if not batched:
         x = x[None]
     groups = as_int(groups, "groups", minimum=1)
-    c_in, c_out = x.shape[1], weight.shape[0]
-    if c_in % groups or c_out % groups:
-        raise ValueError(f"groups={groups} must divide both the input channels ({c_in}) and "
-                         f"the output channels ({c_out})")
-    if weight.shape[1] * groups != c_in:
-        raise ValueError(f"channel mismatch: weight has {weight.shape[1]} input channels per "
-                         f"group (groups={groups}), so x must have {weight.shape[1] * groups} "
-                         f"channels, got x with {c_in}")
     if bias is not None:
         bias = as_array(bias, "bias", (1,), "(C_out,)")
-        if bias.shape[0] != c_out:
-            raise ValueError(f"bias must have shape ({c_out},), got {bias.shape}")
+    check_conv_channels(x.shape[1], weight.shape, groups, None if bias is None else bias.shape)
     geom = geometry(x.shape[2:], weight.shape[2:], stride, padding, dilation)
     dtype = float_dtype(x, weight, *([] if bias is None else [bias]))
     x, weight = x.astype(dtype, copy=False), weight.astype(dtype, copy=False)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_int
+from helpers._validate import as_int
 
 __all__ = [
     "Dataset",

@@ -10,12 +10,10 @@ NumPy and SciPy only.
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 from scipy.special import gammaln
 
-from helpers._validate import as_int, as_real_array
+from helpers._validate import as_generator, as_int, as_real_array
 
 __all__ = [
     "samples_needed",
@@ -228,16 +226,6 @@ def ball_to_cube_volume_ratio(n):
     return _out(np.exp(log_ratio))
 
 
-def _generator(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, Integral) and not isinstance(rng, (bool, np.bool_)):
-        return np.random.default_rng(as_int(rng, "rng", minimum=0))
-    raise TypeError(
-        f"rng must be a numpy.random.Generator or a non-negative int seed, got {type(rng).__name__}"
-    )
-
-
 def torus_distances(n: int, m: int, rng) -> np.ndarray:
     r"""Normalised distances between ``m`` random pairs of points on the unit ``n``-torus.
 
@@ -273,7 +261,7 @@ def torus_distances(n: int, m: int, rng) -> np.ndarray:
     """
     n = as_int(n, "n", minimum=1)
     m = as_int(m, "m", minimum=1)
-    gen = _generator(rng)
+    gen = as_generator(rng, allow_none=False)
     rows = max(1, _BLOCK // n)
     out = np.empty(m)
     for start in range(0, m, rows):

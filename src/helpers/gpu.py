@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers._validate import as_bool, as_int, as_tuple, check_choice
+from helpers._validate import as_bool, as_int, as_tuple, check_choice, check_conv_channels
 from helpers.shapes import geometry, padding_pairs, pool_geometry
 
 __all__ = [
@@ -65,9 +65,17 @@ def _check_tensor(x, name: str, ndims: tuple[int, ...], layout: str) -> torch.Te
     return x
 
 
-def _as_batch(x, name: str = "x") -> tuple[torch.Tensor, bool]:
+def _check_like(t: torch.Tensor, x: torch.Tensor, name: str) -> None:
+    """``TypeError`` unless ``t`` has ``x``'s dtype and device (as PyTorch requires)."""
+    if t.dtype != x.dtype or t.device != x.device:
+        raise TypeError(f"{name} must have x's dtype and device ({x.dtype}, {x.device}), "
+                        f"got ({t.dtype}, {t.device})")
+
+
+def _as_batch(x, name: str = "x", layout: str = "(N, C, H, W) or (C, H, W)",
+              ) -> tuple[torch.Tensor, bool]:
     """Return ``x`` as (N, C, H, W) and whether a batch axis was added."""
-    x = _check_tensor(x, name, (3, 4), "(N, C, H, W) or (C, H, W)")
+    x = _check_tensor(x, name, (3, 4), layout)
     if 0 in x.shape[-3:]:
         raise ValueError(f"{name} must have non-empty C, H and W axes, got shape {tuple(x.shape)}")
     return (x.unsqueeze(0), True) if x.dim() == 3 else (x, False)
@@ -94,25 +102,28 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> t
     """2-D convolution (cross-correlation, as in deep learning) from ``unfold`` and a matmul.
 
     Same semantics as ``torch.nn.functional.conv2d``. The input is cut into its patches
-    (``unfold``, the im2col matrix of shape ``(N, C * kh * kw, Ho * Wo)``, the same matrix
+    (``unfold``, the im2col matrix of shape ``(N, C_in kH kW, H_out W_out)``, the same matrix
     as ``torch.nn.functional.unfold`` gives); every output pixel is then the dot product of
     one patch with one flattened kernel, so the whole layer is one matrix product per group.
 
     Parameters
     ----------
-    x : torch.Tensor, shape (N, C, H, W) or (C, H, W)
-    weight : torch.Tensor, shape (O, C / groups, kh, kw)
-    bias : torch.Tensor, shape (O,), optional
+    x : torch.Tensor, shape (N, C_in, H, W) or (C_in, H, W)
+    weight : torch.Tensor, shape (C_out, C_in / groups, kH, kW)
+        Same dtype and device as ``x``.
+    bias : torch.Tensor, shape (C_out,), optional
+        Same dtype and device as ``x``.
     stride, dilation : int or (int, int), each >= 1
     padding : int, (int, int), "valid" or "same"
         Zero padding. ``"same"`` keeps the size (stride 1 only); an odd total puts the extra
         pixel at the bottom/right, as PyTorch does.
     groups : int
-        Split the channels into ``groups`` independent convolutions; must divide C and O.
+        Split the channels into ``groups`` independent convolutions; must divide C_in and
+        C_out.
 
     Returns
     -------
-    torch.Tensor, shape (N, O, Ho, Wo) or (O, Ho, Wo)
+    torch.Tensor, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
 
     Examples
     --------
@@ -122,38 +133,24 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> t
     tensor([[[[10., 18.],
               [42., 50.]]]])
     """
-    x4, unbatched = _as_batch(x)
-    weight = _check_tensor(weight, "weight", (4,), "(O, C / groups, kh, kw)")
-    if weight.dtype != x4.dtype or weight.device != x4.device:
-        raise TypeError(
-            f"weight must have x's dtype and device ({x4.dtype}, {x4.device}), "
-            f"got ({weight.dtype}, {weight.device})"
-        )
-    n, c, h, w = x4.shape
-    o, c_per_group, kh, kw = weight.shape
-    groups = as_int(groups, "groups", 1)
-    if c % groups or o % groups:
-        raise ValueError(f"groups={groups} must divide both C={c} and O={o}")
-    if c_per_group * groups != c:
-        raise ValueError(
-            f"weight must have C / groups = {c // groups} input channels for x with C={c}, "
-            f"got weight of shape {tuple(weight.shape)}"
-        )
+    x4, unbatched = _as_batch(x, layout="(N, C_in, H, W) or (C_in, H, W)")
+    weight = _check_tensor(weight, "weight", (4,), "(C_out, C_in/groups, kH, kW)")
+    _check_like(weight, x4, "weight")
     if bias is not None:
-        bias = _check_tensor(bias, "bias", (1,), "(O,)")
-        if bias.shape[0] != o or bias.dtype != x4.dtype or bias.device != x4.device:
-            raise ValueError(
-                f"bias must have shape ({o},) and x's dtype and device, got shape "
-                f"{tuple(bias.shape)}, {bias.dtype} on {bias.device}"
-            )
+        bias = _check_tensor(bias, "bias", (1,), "(C_out,)")
+        _check_like(bias, x4, "bias")
+    groups = as_int(groups, "groups", minimum=1)
+    check_conv_channels(x4.shape[1], weight.shape, groups, None if bias is None else bias.shape)
+    n, _, h, w = x4.shape
+    c_out, c_g, kh, kw = weight.shape
     geom = geometry((h, w), (kh, kw), stride, padding, dilation)
     ho, wo = geom.out
     patches = _im2col(x4, geom.kernel, geom.stride, geom.padding, geom.dilation)  # (N, C kh kw, L)
-    patches = patches.reshape(n, groups, c_per_group * kh * kw, ho * wo)
-    kernels = weight.reshape(groups, o // groups, c_per_group * kh * kw)
-    out = torch.matmul(kernels, patches).reshape(n, o, ho, wo)  # (N, groups, O/groups, L)
+    patches = patches.reshape(n, groups, c_g * kh * kw, ho * wo)
+    kernels = weight.reshape(groups, c_out // groups, c_g * kh * kw)
+    out = torch.matmul(kernels, patches).reshape(n, c_out, ho, wo)  # (N, G, C_out/G, L)
     if bias is not None:
-        out = out + bias.reshape(1, o, 1, 1)
+        out = out + bias.reshape(1, c_out, 1, 1)
     return out[0] if unbatched else out
 
 
@@ -221,7 +218,7 @@ def binomial_filter(filt_size: int = 3, dtype=None, device=None) -> torch.Tensor
 def _blur(x4: torch.Tensor, filt: torch.Tensor, stride, pad_mode: str) -> torch.Tensor:
     """Pad like antialiased-cnns' ``BlurPool``, then a depthwise strided convolution."""
     k = filt.shape[-1]
-    before, after = (k - 1) // 2, k // 2  # floor and ceil of (k - 1) / 2
+    ((before, after),) = padding_pairs("same", k)  # floor and ceil of (k - 1) / 2
     if pad_mode == "reflect" and after >= min(x4.shape[-2:]):
         raise ValueError(
             f"pad_mode='reflect' needs H and W larger than the padding {after}, "
@@ -280,8 +277,8 @@ def blur_pool2d(x, filt_size: int = 3, stride=2, pad_mode: str = "reflect") -> t
 class Conv2d(nn.Module):
     """A convolution layer computed by :func:`conv2d`; a drop-in for ``torch.nn.Conv2d``.
 
-    Parameters ``weight`` (O, C / groups, kh, kw) and ``bias`` (O,) have the shapes and the
-    initialisation of ``torch.nn.Conv2d`` (uniform in ``±1 / sqrt(fan_in)``), so
+    Parameters ``weight`` (C_out, C_in / groups, kH, kW) and ``bias`` (C_out,) have the shapes and
+    the initialisation of ``torch.nn.Conv2d`` (uniform in ``±1 / sqrt(fan_in)``), so
     ``load_state_dict`` works in both directions. Only zero padding is supported.
 
     Examples

@@ -38,10 +38,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import as_int, as_real_array, as_tuple, check_ndim
-from .checks import numeric_gradient
-from .conv import conv2d, conv2d_backward
-from .pool import max_pool2d, max_pool2d_backward
+from helpers._validate import as_generator, as_int, as_real_array, as_tuple, check_ndim
+from helpers.conv import conv2d, conv2d_backward
+from helpers.pool import max_pool2d, max_pool2d_backward
 
 __all__ = [
     "Conv2d",
@@ -54,6 +53,7 @@ __all__ = [
     "cross_entropy",
     "from_torch",
     "log_softmax",
+    "numeric_gradient",
     "numeric_gradient_check",
     "sgd_step",
     "softmax",
@@ -157,16 +157,6 @@ def cross_entropy(logits, labels) -> float:
 # --------------------------------------------------------------------------------------------
 # the blocks
 # --------------------------------------------------------------------------------------------
-def _generator(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {rng!r}")
-
-
 def _dtype(dtype) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
@@ -217,7 +207,7 @@ class Linear:
     def __init__(self, in_features: int, out_features: int, rng=None, dtype=np.float32):
         self.in_features = as_int(in_features, "in_features", minimum=1)
         self.out_features = as_int(out_features, "out_features", minimum=1)
-        rng, dtype, bound = _generator(rng), _dtype(dtype), 1 / math.sqrt(self.in_features)
+        rng, dtype, bound = as_generator(rng), _dtype(dtype), 1 / math.sqrt(self.in_features)
         self.params = {
             "weight": _uniform(rng, bound, (self.out_features, self.in_features), dtype),
             "bias": _uniform(rng, bound, (self.out_features,), dtype),
@@ -301,7 +291,7 @@ class Conv2d:
         self.kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
         self.stride = as_tuple(stride, "stride", 2, minimum=1)
         self.padding = as_tuple(padding, "padding", 2, minimum=0)
-        rng, dtype = _generator(rng), _dtype(dtype)
+        rng, dtype = as_generator(rng), _dtype(dtype)
         bound = 1 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         self.params = {"weight": _uniform(rng, bound, shape, dtype),
@@ -529,6 +519,53 @@ def sgd_step(params: dict, grads: dict, lr: float) -> None:
 # --------------------------------------------------------------------------------------------
 # gradient check
 # --------------------------------------------------------------------------------------------
+def _check_eps(eps) -> float:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        raise ValueError(f"eps must be a positive number, got {eps!r}")
+    return float(eps)
+
+
+def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
+                     eps: float = 1e-6) -> np.ndarray:
+    """Central-difference gradient of a scalar function ``f`` at ``x`` (float64).
+
+    Parameters
+    ----------
+    f : callable
+        Maps an array shaped like ``x`` to a scalar.
+    x : ndarray
+        The point; it is not modified.
+    eps : float
+        The step.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``x``: ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every entry i.
+
+    Examples
+    --------
+    >>> g = numeric_gradient(lambda v: float((v ** 2).sum()), np.array([1.0, -2.0]))
+    >>> np.allclose(g, [2.0, -4.0])
+    True
+    """
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    x = as_real_array(x, "x").astype(np.float64)  # a copy: x itself is never modified
+    eps = _check_eps(eps)
+    grad = np.zeros_like(x)
+    flat, gflat = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        saved = flat[i]
+        flat[i] = saved + eps
+        plus = float(f(x))
+        flat[i] = saved - eps
+        minus = float(f(x))
+        flat[i] = saved
+        gflat[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
 def _relative_error(a: np.ndarray, b: np.ndarray) -> float:
     scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1e-12)
     return float(np.abs(a - b).max(initial=0.0)) / scale
@@ -576,8 +613,7 @@ def numeric_gradient_check(model_or_fn, x, labels=None, grad=None,
     True
     """
     x = as_real_array(x, "x").astype(np.float64)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
+    eps = _check_eps(eps)
     is_model = hasattr(model_or_fn, "forward") and hasattr(model_or_fn, "backward")
     if not is_model:
         if not callable(model_or_fn):

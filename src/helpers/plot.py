@@ -1,7 +1,9 @@
-"""Figures used by several chapters: image grids, kernels, feature maps and training curves.
+"""Figures used by several chapters: image grids, kernels, feature maps, training curves and
+the sliding-window animation.
 
 Every function draws with matplotlib and returns the ``Figure`` (it never calls ``show``), so a
-notebook ends the cell with ``plt.show()`` and a test can inspect the axes.
+notebook ends the cell with ``plt.show()`` and a test can inspect the axes;
+:func:`sliding_window_animation` returns the animation instead.
 """
 
 from __future__ import annotations
@@ -10,10 +12,19 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.animation import FuncAnimation
+from matplotlib.patches import Rectangle
 
-from ._validate import as_int, as_real_array, check_ndim
+from helpers._validate import as_int, as_real_array, check_ndim, is_tensor
+from helpers.shapes import conv_output_size
 
-__all__ = ["plot_feature_maps", "plot_history", "plot_kernels", "show_images"]
+__all__ = [
+    "plot_feature_maps",
+    "plot_history",
+    "plot_kernels",
+    "show_images",
+    "sliding_window_animation",
+]
 
 METRIC_LABELS = {
     "train_loss": "training loss",
@@ -23,7 +34,7 @@ METRIC_LABELS = {
 
 
 def _to_numpy(x, name: str) -> np.ndarray:
-    if hasattr(x, "detach") and hasattr(x, "cpu"):
+    if is_tensor(x):
         x = x.detach().cpu().numpy()
     return as_real_array(x, name)
 
@@ -188,3 +199,66 @@ def plot_history(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def sliding_window_animation(size: int = 7, kernel_size: int = 3, stride: int = 1,
+                             padding: int = 0, interval: int = 500) -> FuncAnimation:
+    """A ``kernel_size`` window sliding over a padded ``size x size`` input, filling the output.
+
+    The left panel shows the padded input (input pixels light, padding dark) with the window in
+    red; the right panel the output, one pixel filled per frame, with the pixel the window
+    computes in red.
+
+    Parameters
+    ----------
+    size : int
+        Side N of the square input.
+    kernel_size, stride, padding : int
+        The window (K), its step (S) and the zeros added on each side (P).
+    interval : int
+        Milliseconds between frames.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        One frame per output pixel (``conv_output_size(size, kernel_size, stride, padding)``
+        squared). Its figure is already closed, so a notebook shows only what it is asked to:
+        ``IPython.display.HTML(anim.to_jshtml())`` gives a player.
+
+    Examples
+    --------
+    >>> anim = sliding_window_animation(7, 3, stride=2, padding=1)
+    >>> len(list(anim.new_frame_seq()))  # 4 x 4 output pixels
+    16
+    """
+    n_out = conv_output_size(size, kernel_size, stride, padding)
+    interval = as_int(interval, "interval", minimum=1)
+    padded = size + 2 * padding
+    grid_in = np.zeros((padded, padded))
+    grid_in[padding:padding + size, padding:padding + size] = 1.0  # 1 = input, 0 = padding
+    fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(6, 3), dpi=60)
+    ax_in.imshow(grid_in, cmap="Greys_r", vmin=-1, vmax=1)
+    filled = np.zeros((n_out, n_out))
+    image_out = ax_out.imshow(filled, cmap="Blues", vmin=0, vmax=1.5)
+    window = ax_in.add_patch(Rectangle((-0.5, -0.5), kernel_size, kernel_size, fill=False,
+                                       ec="tab:red", lw=3))
+    pixel = ax_out.add_patch(Rectangle((-0.5, -0.5), 1, 1, fill=False, ec="tab:red", lw=3))
+    for ax, m, title in ((ax_in, padded, f"padded input {padded}x{padded}"),
+                         (ax_out, n_out, f"output {n_out}x{n_out}")):
+        for edge in np.arange(m + 1) - 0.5:  # the pixel grid
+            ax.axhline(edge, color="0.5", lw=0.5)
+            ax.axvline(edge, color="0.5", lw=0.5)
+        ax.set(xticks=[], yticks=[], title=title)
+    fig.tight_layout()
+
+    def draw(frame):
+        i, j = divmod(frame, n_out)
+        window.set_xy((j * stride - 0.5, i * stride - 0.5))
+        pixel.set_xy((j - 0.5, i - 0.5))
+        filled[i, j] = 1.0
+        image_out.set_data(filled)
+        return window, pixel, image_out
+
+    anim = FuncAnimation(fig, draw, frames=n_out * n_out, interval=interval, blit=True)
+    plt.close(fig)  # the caller shows the player, not a static copy of the first frame
+    return anim

@@ -32,7 +32,7 @@ from numbers import Real
 import numpy as np
 
 from helpers._validate import as_bool, as_int, as_real_array, as_tuple, check_choice, check_ndim
-from helpers.shapes import Geometry, pool_geometry
+from helpers.shapes import Geometry, padding_pairs, pool_geometry
 
 __all__ = [
     "avg_pool2d",
@@ -563,7 +563,7 @@ def blur_pool2d(x, filt_size: int = 3, stride=2, pad_mode: str = "reflect") -> n
     sh, sw = as_tuple(stride, "stride", 2, minimum=1)
     mode = check_choice(pad_mode, "pad_mode", _PAD_MODES)
     k = filt.shape[0]
-    before, after = (k - 1) // 2, k // 2  # floor and ceil of (k - 1) / 2
+    ((before, after),) = padding_pairs("same", k)  # floor and ceil of (k - 1) / 2
     if mode == "reflect" and max(before, after) >= min(x4.shape[-2:]):
         raise ValueError(
             f"pad_mode='reflect' needs H and W larger than the padding {after}, "

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import as_int
+from helpers._validate import as_generator, as_int, is_tensor
 
 __all__ = [
     "cyclic_shift",
@@ -29,10 +29,6 @@ __all__ = [
     "permute_pixels",
     "random_permutation",
 ]
-
-
-def _is_tensor(x) -> bool:
-    return hasattr(x, "detach") and hasattr(x, "dim")
 
 
 def is_permutation(perm) -> bool:
@@ -50,7 +46,7 @@ def is_permutation(perm) -> bool:
 
 
 def _check_perm(perm, name: str = "perm") -> np.ndarray:
-    if _is_tensor(perm):
+    if is_tensor(perm):
         perm = perm.detach().cpu().numpy()
     if not is_permutation(perm):
         raise ValueError(f"{name} must be a permutation of 0..n-1 (1-D integers), got {perm!r}")
@@ -74,11 +70,7 @@ def random_permutation(n: int, rng: int | np.random.Generator | None = None) -> 
     [0, 1, 2, 3, 4]
     """
     n = as_int(n, "n", minimum=0)
-    if rng is None or isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        rng = np.random.default_rng(rng)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be an int seed or a numpy.random.Generator, got {rng!r}")
-    return rng.permutation(n).astype(np.int64)
+    return as_generator(rng).permutation(n).astype(np.int64)
 
 
 def invert_permutation(perm) -> np.ndarray:
@@ -126,7 +118,7 @@ def permute_pixels(x, perm, ndim: int = 2):
         raise ValueError(f"perm has {perm.size} entries but the pixel grid {grid} has "
                          f"{int(np.prod(grid))}")
     flat = x.reshape(*shape[: len(shape) - ndim], perm.size)
-    if _is_tensor(x):
+    if is_tensor(x):
         import torch
 
         index = torch.as_tensor(perm, device=x.device)
@@ -164,7 +156,7 @@ def permute_first_layer(weight, perm):
     if inverse.size != weight.shape[1]:
         raise ValueError(f"perm has {inverse.size} entries but weight has {weight.shape[1]} "
                          "columns")
-    if _is_tensor(weight):
+    if is_tensor(weight):
         import torch
 
         return weight[:, torch.as_tensor(inverse, device=weight.device)]
@@ -192,7 +184,7 @@ def cyclic_shift(x, shift, axis=-1):
     nd = len(x.shape)
     if any(not -nd <= a < nd for a in axes):
         raise ValueError(f"axis {axis!r} is out of range for an array with {nd} axes")
-    if _is_tensor(x):
+    if is_tensor(x):
         import torch
 
         return torch.roll(x, shifts=shifts, dims=axes)
@@ -200,7 +192,7 @@ def cyclic_shift(x, shift, axis=-1):
 
 
 def _norm(v) -> float:
-    if _is_tensor(v):
+    if is_tensor(v):
         return float(v.detach().double().norm())
     return float(np.linalg.norm(np.asarray(v, dtype=np.float64).ravel()))
 
@@ -240,7 +232,8 @@ def invariance_error(f: Callable, g: Callable, x) -> float:
     return _norm(fgx - fx) / scale if scale > 0 else float("nan")
 
 
-def equivariance_error(f: Callable, g: Callable, x, g_out: Callable | None = None) -> float:
+def equivariance_error(f: Callable, g: Callable, x, g_out: Callable | None = None,
+                       where=None) -> float:
     """Relative failure of ``f`` to commute with ``g``: ``||f(g x) - g(f x)|| / ||f(x)||``.
 
     Parameters
@@ -252,6 +245,10 @@ def equivariance_error(f: Callable, g: Callable, x, g_out: Callable | None = Non
     g_out : callable, optional
         The matching transformation of the output when it differs from ``g`` (e.g. a shift by
         half the amount after a stride-2 layer). Default: ``g``.
+    where : index, optional
+        Part of the output to measure (e.g. a tuple of slices that leaves out a border where
+        the padding breaks the symmetry); both norms are taken over ``output[where]``.
+        Default: all of it.
 
     Returns
     -------
@@ -267,5 +264,6 @@ def equivariance_error(f: Callable, g: Callable, x, g_out: Callable | None = Non
     g_out = g if g_out is None else g_out
     _check_callables(f=f, g=g, g_out=g_out)
     fx = f(x)
-    scale = _norm(fx)
-    return _norm(f(g(x)) - g_out(fx)) / scale if scale > 0 else float("nan")
+    part = (lambda y: y) if where is None else (lambda y: y[where])
+    scale = _norm(part(fx))
+    return _norm(part(f(g(x)) - g_out(fx))) / scale if scale > 0 else float("nan")

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_int, check_choice
+import helpers
+from helpers._validate import as_int, check_choice
 
 __all__ = ["History", "evaluate", "fit", "predict"]
 
@@ -146,6 +147,9 @@ def fit(
 ) -> History:
     """Train ``model`` in place with mini-batches and return its per-epoch :class:`History`.
 
+    Training runs on ``device``; afterwards the model is back on the device it came from
+    (the CPU for a freshly built one), so the caller can inspect and use it as before.
+
     Parameters
     ----------
     model : torch.nn.Module
@@ -164,7 +168,7 @@ def fit(
     seed : int
         Seeds the batch order and PyTorch's global generator (dropout etc.).
     device : torch.device or str, optional
-        Where to train; default ``helpers.device()``.
+        Where to train; default ``helpers.device()`` (a GPU when there is one).
     progress : bool
         Show a tqdm progress bar over the epochs.
     loss : {"cross_entropy", "mse"}
@@ -200,10 +204,21 @@ def fit(
     x, y = _as_tensors(train_data, "train_data", loss)
     test = _as_tensors(test_data, "test_data", loss)
     if device is None:
-        from . import device as best_device
-
-        device = best_device()
+        device = helpers.device()
+    home = next(model.parameters(), None)
+    home = None if home is None else home.device
     model.to(device)
+    try:
+        return _train(model, x, y, test, epochs, lr, batch_size, optimizer, seed, device,
+                      progress, loss, weight_decay)
+    finally:
+        if home is not None:
+            model.to(home)
+
+
+def _train(model, x, y, test, epochs, lr, batch_size, optimizer, seed, device, progress, loss,
+           weight_decay) -> History:
+    """The loop of :func:`fit`, on checked arguments, with ``model`` already on ``device``."""
     opt_class = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
     opt = opt_class(model.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = _loss_fn(loss)

@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import pytest
 
-from helpers import _workspace, conv, conv_fast
+from helpers import _workspace, conv, conv_fast, shapes
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,3 +170,21 @@ def test_auto_takes_winograd_for_alexnet_conv1_only_when_it_applies():
     assert conv_fast.choose_conv_method(x, w, stride=4, dilation=2) == "im2col"
     with pytest.raises(ValueError, match="method='winograd'"):
         conv.conv2d(np.ones((1, 1, 8, 8)), np.ones((1, 1, 5, 5)), stride=3, method="winograd")
+
+
+@pytest.mark.parametrize("block", [1, 600])
+def test_winograd_in_small_blocks_equals_one_block(block, monkeypatch):
+    # One tile row per block (block=1), or a few images per block: the same numbers as the
+    # default blocking, forward and weight gradient.
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 4, 13, 18))
+    w = rng.standard_normal((5, 4, 3, 3))
+    g = rng.standard_normal((3, 5, 13, 18))
+    expected = conv.conv2d(x, w, padding=1, method="winograd")
+    expected_grads = conv.conv2d_backward(g, x, w, padding=1)
+    ref = conv.conv2d(x, w, padding=1, method="im2col")
+    monkeypatch.setattr(conv_fast, "_WINOGRAD_BLOCK", block)
+    assert np.allclose(conv.conv2d(x, w, padding=1, method="winograd"), expected, atol=1e-12)
+    assert np.allclose(expected, ref, atol=1e-10)
+    gw = conv_fast._winograd_weight_grad(g, x, shapes.geometry(x.shape[2:], 3, padding=1), 1)
+    assert np.allclose(gw, expected_grads[1], atol=1e-10)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import helpers
-from helpers import gpu, pool
+from helpers import conv, gpu, pool
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 DTYPES = [torch.float32, torch.float64]
@@ -379,6 +379,8 @@ BAD_CALLS = [
      "padding"),
     ("bias shape", lambda: gpu.conv2d(X, W, torch.zeros(3)), ValueError, "bias"),
     ("weight dtype", lambda: gpu.conv2d(X, W.double()), TypeError, "weight"),
+    ("bias dtype", lambda: gpu.conv2d(X, W, torch.zeros(2, dtype=torch.float64)), TypeError,
+     "bias"),
     ("pool kernel big", lambda: gpu.max_pool2d(X, 7), ValueError, "kernel_size"),
     ("pool kernel 0", lambda: gpu.max_pool2d(X, 0), ValueError, "kernel_size"),
     ("pool stride 0", lambda: gpu.max_pool2d(X, 2, stride=0), ValueError, "stride"),
@@ -409,3 +411,34 @@ BAD_CALLS = [
 def test_bad_input_raises_naming_the_argument(label, call, error, name):
     with pytest.raises(error, match=rf"\b{name}\b"):
         call()
+
+
+# The same mistake gives the same exception and the same message in the NumPy reference and
+# in its torch twin: both read one set of validators (helpers._validate, helpers.shapes).
+TWIN_MISTAKES = [
+    ("channel mismatch", "conv2d", (X, torch.zeros(2, 3, 3, 3)), {}),
+    ("groups vs C_in", "conv2d", (X, torch.zeros(3, 1, 3, 3)), {"groups": 3}),
+    ("groups 0", "conv2d", (X, W), {"groups": 0}),
+    ("bias shape", "conv2d", (X, W, torch.zeros(3)), {}),
+    ("kernel too big", "conv2d", (X, torch.zeros(2, 4, 7, 3)), {}),
+    ("stride 0", "conv2d", (X, W), {"stride": 0}),
+    ("padding word", "conv2d", (X, W), {"padding": "full"}),
+    ("same + stride", "conv2d", (X, W), {"stride": 2, "padding": "same"}),
+    ("2-D x", "conv2d", (X[0, 0], W), {}),
+    ("pool kernel big", "max_pool2d", (X, 7), {}),
+    ("pool padding", "max_pool2d", (X, 2), {"padding": 2}),
+    ("ceil_mode", "max_pool2d", (X, 2), {"ceil_mode": None}),
+]
+
+
+@pytest.mark.parametrize(("label", "name", "args", "kwargs"), TWIN_MISTAKES,
+                         ids=[m[0] for m in TWIN_MISTAKES])
+def test_twins_report_a_mistake_alike(label, name, args, kwargs):
+    reference = {"conv2d": conv.conv2d, "max_pool2d": pool.max_pool2d}[name]
+    numpy_args = [a.numpy() if isinstance(a, torch.Tensor) else a for a in args]
+    with pytest.raises((TypeError, ValueError)) as ours:
+        reference(*numpy_args, **kwargs)
+    with pytest.raises((TypeError, ValueError)) as twin:
+        getattr(gpu, name)(*args, **kwargs)
+    assert ours.type is twin.type, (ours.value, twin.value)
+    assert str(ours.value) == str(twin.value)

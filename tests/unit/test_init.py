@@ -78,3 +78,27 @@ def test_glue_returns_the_value_with_or_without_myst_nb(monkeypatch):
     assert helpers.glue("y", [1, 2]) == [1, 2]
     with pytest.raises(TypeError, match="name"):
         helpers.glue("", 1)
+
+
+def test_limit_threads_sets_and_restores_torch_and_blas():
+    import torch
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    torch_before, blas_before = torch.get_num_threads(), blas_threads()
+    with helpers.limit_threads(1):
+        assert torch.get_num_threads() == 1
+        assert set(blas_threads()) <= {1}, "every BLAS pool runs one thread"
+    assert torch.get_num_threads() == torch_before and blas_threads() == blas_before
+    limit = helpers.limit_threads(1)  # without "with": in force until restored
+    assert torch.get_num_threads() == 1
+    limit.restore()
+    assert torch.get_num_threads() == torch_before
+
+
+@pytest.mark.parametrize(("n", "error"), [(0, ValueError), (1.0, TypeError), (True, TypeError)])
+def test_limit_threads_rejects_bad_counts(n, error):
+    with pytest.raises(error, match=r"\bn\b"):
+        helpers.limit_threads(n)

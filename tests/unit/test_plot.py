@@ -77,3 +77,21 @@ def test_plot_history_errors():
         plot.plot_history({"a": History()}, metrics="train_loss")
     with pytest.raises(ValueError, match="no metric"):
         plot.plot_history({"a": History(train_loss=[1.0])}, metrics=("accuracy",))
+
+
+def test_sliding_window_animation_draws_one_frame_per_output_pixel():
+    open_before = set(plt.get_fignums())
+    anim = plot.sliding_window_animation(7, 3, stride=2, padding=1)
+    assert set(plt.get_fignums()) == open_before, "the figure is closed: only the player shows"
+    assert len(list(anim.new_frame_seq())) == 16, "(7 + 2 - 3) / 2 + 1 = 4: 4 x 4 outputs"
+    assert anim.to_jshtml().count("data:image/png") == 16
+
+
+@pytest.mark.parametrize(("kwargs", "error", "name"), [
+    ({"size": 2, "kernel_size": 5}, ValueError, "kernel_size"),
+    ({"stride": 0}, ValueError, "stride"),
+    ({"interval": 0}, ValueError, "interval"),
+])
+def test_sliding_window_animation_bad_input(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        plot.sliding_window_animation(**kwargs)

@@ -145,3 +145,17 @@ def test_measures_reject_non_callables():
         symmetry.invariance_error(3, np.sum, np.zeros(2))
     with pytest.raises(TypeError, match="g_out must be callable"):
         symmetry.equivariance_error(np.sum, np.sum, np.zeros(2), g_out=1)
+
+
+def test_equivariance_error_measured_away_from_a_border():
+    """Zero padding breaks shift equivariance only near the ends; ``where`` leaves them out."""
+    x = np.random.default_rng(0).normal(size=40)
+    same = lambda v: np.convolve(v, [1.0, 2.0, 1.0], "same")  # noqa: E731
+    shift = lambda v: np.roll(v, 1)  # noqa: E731
+    assert symmetry.equivariance_error(same, shift, x) > 0.01
+    inner = slice(3, -3)
+    assert symmetry.equivariance_error(same, shift, x, where=inner) < 1e-12
+    expected = (np.linalg.norm((same(shift(x)) - shift(same(x)))[:5])
+                / np.linalg.norm(same(x)[:5]))
+    assert symmetry.equivariance_error(same, shift, x, where=slice(0, 5)) == pytest.approx(
+        expected)

@@ -118,6 +118,31 @@ def test_fit_on_each_available_device(device):
     model = new_model()
     history = train.fit(model, (x, y), (x, y), epochs=3, lr=0.05, batch_size=16, device=device,
                         progress=False)
-    assert next(model.parameters()).device.type == device
+    assert next(model.parameters()).device.type == "cpu", "fit leaves the model where it was"
     assert history.test_accuracy[-1] == 1.0
     assert train.predict(model, x).device.type == "cpu", "predictions come back on the CPU"
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_fit_leaves_the_model_on_its_own_device(device):
+    """A model that starts on ``device`` ends there, wherever the training ran."""
+    x, y = blobs()
+    model = new_model().to(device)
+    before = [p.detach().clone() for p in model.parameters()]
+    train.fit(model, (x, y), (x, y), epochs=1, device="cpu", progress=False)
+    assert all(p.device.type == device for p in model.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True)), \
+        "the model was trained in place"
+
+
+def test_fit_moves_the_model_back_even_when_training_fails():
+    """fit moves the model to the training device, then home again, also after an error."""
+    x, y = blobs()
+    model = new_model()
+    moves = []
+    move = model.to
+    model.to = lambda *args, **kwargs: moves.append(torch.device(args[0])) or move(*args, **kwargs)
+    bad = (x, y + 10)  # labels out of range: the loss fails inside the loop
+    with pytest.raises((IndexError, RuntimeError)):
+        train.fit(model, bad, (x, y), epochs=1, device="cpu", progress=False)
+    assert moves == [torch.device("cpu"), torch.device("cpu")], moves
