@@ -5,8 +5,9 @@ repository's ``CONTRIBUTING.md``):
 
 * NumPy references, which import NumPy only: :mod:`helpers.shapes` (output sizes, padding,
   window geometry), :mod:`helpers.conv` (convolution in teaching order),
-  :mod:`helpers.conv_fast` (its fast paths and ``choose_conv_method``), :mod:`helpers.pool`
-  (pooling) and :mod:`helpers.layers` (layers with backward passes, the gradient check);
+  :mod:`helpers.conv_fast` (its fast paths, ``choose_conv_method`` and
+  ``release_workspace``), :mod:`helpers.pool` (pooling) and :mod:`helpers.layers` (layers
+  with backward passes, the gradient check);
 * :mod:`helpers.gpu`: the PyTorch twins of ``conv`` and ``pool``;
 * networks and training: :mod:`helpers.models` (the lectures' small networks),
   :mod:`helpers.architectures` (LeNet-5 to GoogLeNet) and :mod:`helpers.train`;
