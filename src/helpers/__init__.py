@@ -5,10 +5,10 @@ repository's ``CONTRIBUTING.md``):
 
 * NumPy references, which import NumPy only: :mod:`helpers.shapes` (output sizes, padding,
   window geometry), :mod:`helpers.conv` (convolution in teaching order),
-  :mod:`helpers.conv_fast` (its fast paths and ``choose_conv_method``), :mod:`helpers.pool`
-  (pooling), :mod:`helpers.upsample` (up-sampling and the transposed convolution),
-  :mod:`helpers.groups` (p4 group convolutions) and :mod:`helpers.layers` (layers with
-  backward passes, the gradient check);
+  :mod:`helpers.conv_fast` (its fast paths, ``choose_conv_method`` and
+  ``release_workspace``), :mod:`helpers.pool` (pooling), :mod:`helpers.upsample`
+  (up-sampling and the transposed convolution), :mod:`helpers.groups` (p4 group
+  convolutions) and :mod:`helpers.layers` (layers with backward passes, the gradient check);
 * :mod:`helpers.gpu`: the PyTorch twins of ``conv``, ``pool`` and ``groups``;
 * networks and training: :mod:`helpers.models` (the lectures' small networks),
   :mod:`helpers.architectures` (LeNet-5 to GoogLeNet) and :mod:`helpers.train`;

@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def matmul(a, b) -> np.ndarray:
+def matmul(a, b, out=None) -> np.ndarray:
     """``np.matmul`` without OpenBLAS's spurious "invalid value" warnings (numpy#24067): some
-    kernels set the FE_INVALID flag on padding lanes. NaN inputs still give NaN outputs."""
+    kernels set the FE_INVALID flag on padding lanes. NaN inputs still give NaN outputs.
+    ``out``, if given, receives the product (as in ``np.matmul``)."""
     with np.errstate(invalid="ignore"):
-        return np.matmul(a, b)
+        return np.matmul(a, b, out=out)
 
 
 def pad_spatial(x: np.ndarray, pads) -> np.ndarray:

@@ -1,13 +1,14 @@
 """Timing, FLOP counts and the benchmark report of the NumPy convolution.
 
-Run the report with ``python -m helpers.bench`` (options: ``--repeats N``, ``--quick``); how
-to read it is in ``BENCHMARKS.md``. The small functions :func:`time_call`, :func:`gflops`,
-:func:`conv2d_flops` and :func:`gemm_gflops` are reused by the performance sections of the
-book.
+Run the report with ``python -m helpers.bench`` (options: ``--repeats N``, ``--quick``,
+``--clock cpu``, ``--tuned``); how to read it is in ``BENCHMARKS.md``. The small functions
+:func:`time_call`, :func:`gflops`, :func:`conv2d_flops`, :func:`gemm_gflops` and
+:func:`blas_info` are reused by the performance sections of the book.
 
 Everything is timed in one process at one thread (OpenBLAS through ``threadpoolctl``,
 PyTorch through ``torch.set_num_threads``), and reported as a ratio to PyTorch measured in the
-same run, because absolute times on a shared machine drift from minute to minute.
+same run, because absolute times on a shared machine drift from minute to minute. By default
+the report runs in a plain Python process, like a reader's notebook, and measures wall time.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import conv, conv_fast, shapes
+from . import conv, pool
 from ._validate import as_int, as_tuple, check_choice
 
 __all__ = [
     "LAYERS",
     "QUICK_LAYERS",
     "TARGETS",
+    "blas_info",
+    "cnn_images_per_second",
     "conv2d_flops",
     "gemm_gflops",
     "gflops",
@@ -52,12 +55,21 @@ QUICK_LAYERS = {
 }
 POOL_SHAPES = {"p1": (64, 16, 28, 28), "p2": (8, 64, 56, 56)}
 QUICK_POOL_SHAPES = {"p1": (2, 4, 8, 8), "p2": (1, 8, 12, 12)}
-# Targets of the issue: best NumPy time / PyTorch time, 1 thread, same process.
+# The targets: best NumPy time / PyTorch time (at most), 1 thread, same process; for the
+# from-scratch CNN, NumPy images per second / PyTorch images per second (at least).
 TARGETS = {
-    "forward": {"a": 2.0, "b": 3.0, "c": 1.5, "d": 1.5},
-    "backward": {"b": 1.7, "c": 1.7},
+    "forward": {"a": 1.0, "b": 1.5, "c": 1.0, "d": 1.2},
+    "backward": {"b": 1.3, "c": 1.3},
     "maxpool": {"p1": 1.0, "p2": 1.0},
+    "cnn": {"train": 0.6},
 }
+# Chapter 6's network (conv 5x5 -> ReLU -> 2x2 max-pool -> linear) trained on batches of 64
+# MNIST-sized images; QUICK_CNN is a tiny stand-in for the smoke test.
+CNN = dict(batch=64, channels=8, size=28, steps=10)
+QUICK_CNN = dict(batch=4, channels=2, size=8, steps=2)
+# Environment variables that pin OpenBLAS to another kernel than the CPU's own; the report
+# removes them for its own run (section "Run it" of BENCHMARKS.md).
+_BLAS_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 _TUNABLES = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296"
 
 
@@ -102,6 +114,27 @@ def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1,
         fn()
         times.append(now() - start)
     return float(np.median(times))
+
+
+def _interleaved(fns: dict[str, Callable[[], object]], repeats: int, clock: str,
+                 slow: float = 0.5) -> dict[str, float]:
+    """Median time of each function, the functions taking turns: round after round, each
+    one is called once untimed (so that it finds its data in the cache, as in a loop) and
+    once timed. A burst of load from other programs then slows all of them in that round
+    alike, so their ratios stay fair on a shared machine. The first call of each is a
+    warm-up; a function whose warm-up took more than ``slow`` seconds is not called again
+    and that time is reported."""
+    now = time.perf_counter if clock == "wall" else time.process_time
+    first = {name: time_call(fn, 1, warmup=0, clock=clock) for name, fn in fns.items()}
+    samples: dict[str, list[float]] = {name: [] for name in fns if first[name] <= slow}
+    for _ in range(repeats):
+        for name, times in samples.items():
+            fns[name]()
+            start = now()
+            fns[name]()
+            times.append(now() - start)
+    return {name: float(np.median(samples[name])) if name in samples else first[name]
+            for name in fns}
 
 
 def gflops(flops: float, seconds: float) -> float:
@@ -181,6 +214,120 @@ def gemm_gflops(n: int = 2048, repeats: int = 3, clock: str = "wall") -> dict[st
     }
 
 
+def blas_info() -> str:
+    """The BLAS library NumPy uses, its kernel and thread count, as one line (threadpoolctl).
+
+    The kernel is what OpenBLAS picked for this CPU (e.g. ``SkylakeX`` for AVX-512), or what
+    ``OPENBLAS_CORETYPE`` forced; the GEMM speed, and so every im2col and Winograd time,
+    depends on it.
+
+    Examples
+    --------
+    >>> "NumPy BLAS" in blas_info()
+    True
+    """
+    from threadpoolctl import threadpool_info
+
+    found = [f"{lib.get('internal_api')} {lib.get('version')}, kernel "
+             f"{lib.get('architecture', '?')}, threads={lib.get('num_threads')}"
+             for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return "NumPy BLAS: " + ("; ".join(found) if found else "not found by threadpoolctl")
+
+
+def _machine() -> str:
+    """CPU model, core count, memory and load average, as far as this system tells."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f
+                          if line.startswith("model name")), model)
+    except OSError:
+        pass
+    text = f"{model}, {os.cpu_count()} CPUs"
+    try:
+        pages, page = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        text += f", {pages * page / 2**30:.0f} GB RAM"
+    except (ValueError, OSError, AttributeError):
+        pass
+    if hasattr(os, "getloadavg"):
+        text += ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    return f"{text}; {platform.system()} {platform.release()}"
+
+
+def cnn_images_per_second(batch: int = 64, channels: int = 8, size: int = 28, steps: int = 10,
+                          repeats: int = 5, clock: str = "wall") -> dict[str, float]:
+    """Training speed of chapter 6's network, from scratch in NumPy and in PyTorch.
+
+    The network is ``Conv2d(1, channels, 5, padding=2) -> ReLU -> MaxPool2d(2) -> Flatten ->
+    Linear(channels * (size // 2)**2, 10)`` (:mod:`helpers.layers` and its PyTorch twin from
+    :func:`helpers.layers.to_torch`, same initial weights). One step is a forward pass, the
+    cross-entropy, the backward pass and an SGD update on a batch of ``batch`` images; the
+    images and labels are random (speed does not depend on them). Run it at the thread count
+    you care about (the report uses one).
+
+    Parameters
+    ----------
+    batch, channels, size : int
+        Batch size, feature maps of the convolution, image height and width (even).
+    steps : int
+        Training steps per timed call.
+    repeats : int
+        Timed calls; the median is used.
+    clock : {"wall", "cpu"}
+        See :func:`time_call`.
+
+    Returns
+    -------
+    dict
+        ``{"numpy": images/s, "torch": images/s}``.
+
+    Examples
+    --------
+    >>> speed = cnn_images_per_second(batch=2, channels=2, size=6, steps=1, repeats=1)
+    >>> sorted(speed), all(v > 0 for v in speed.values())
+    (['numpy', 'torch'], True)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from . import layers as L
+
+    batch = as_int(batch, "batch", minimum=1)
+    channels = as_int(channels, "channels", minimum=1)
+    size = as_int(size, "size", minimum=2)
+    if size % 2:
+        raise ValueError(f"size must be even (2x2 pooling), got {size}")
+    steps = as_int(steps, "steps", minimum=1)
+    gen = np.random.default_rng(0)
+    net = L.Sequential(L.Conv2d(1, channels, 5, padding=2, rng=gen), L.ReLU(), L.MaxPool2d(2),
+                       L.Flatten(), L.Linear(channels * (size // 2) ** 2, 10, rng=gen))
+    twin = L.to_torch(net)
+    optimizer = torch.optim.SGD(twin.parameters(), lr=0.1)
+    images = gen.random((steps, batch, 1, size, size), dtype=np.float32)
+    labels = gen.integers(0, 10, size=(steps, batch))
+    images_t, labels_t = torch.from_numpy(images), torch.from_numpy(labels)
+    loss_block = L.SoftmaxCrossEntropy()
+
+    def numpy_steps():
+        for x, y in zip(images, labels, strict=True):
+            loss_block.forward(net.forward(x), y)
+            net.backward(loss_block.backward())
+            L.sgd_step(net.params(), net.grads(), 0.1)
+
+    def torch_steps():
+        for x, y in zip(images_t, labels_t, strict=True):
+            loss = F.cross_entropy(twin(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    repeats = as_int(repeats, "repeats", minimum=1)
+    check_choice(clock, "clock", ("wall", "cpu"))
+    times = _interleaved({"numpy": numpy_steps, "torch": torch_steps}, repeats, clock,
+                         slow=np.inf)
+    return {name: steps * batch / t for name, t in times.items()}
+
+
 # --------------------------------------------------------------------------------------------
 # The report
 # --------------------------------------------------------------------------------------------
@@ -213,15 +360,13 @@ def _forward_methods(spec) -> dict[str, Callable]:
     methods = {m: (lambda x, w, m=m: conv.conv2d(x, w, method=m, **kw))
                for m in ("im2col", "fft")}
     if spec["w"][2:] == (3, 3) and spec["stride"] == 1:
-        geom = shapes.geometry(spec["x"][2:], 3, padding=spec["padding"])
         methods["winograd"] = lambda x, w: conv.conv2d(x, w, method="winograd", **kw)
-        methods["(winograd F4x4)"] = lambda x, w: conv_fast._conv2d_winograd(x, w, geom, 1, m=4)
     methods["auto"] = lambda x, w: conv.conv2d(x, w, **kw)
     return methods
 
 
 def run_report(quick: bool = False, repeats: int | None = None, out=None,
-               clock: str = "cpu") -> dict:
+               clock: str = "wall") -> dict:
     """Measure and print the benchmark tables; return the measured rows.
 
     Parameters
@@ -232,41 +377,42 @@ def run_report(quick: bool = False, repeats: int | None = None, out=None,
         Timed calls per entry (median); default 7, or 2 with ``quick``.
     out : file, optional
         Where to print (default ``sys.stdout``).
-    clock : {"cpu", "wall"}
-        What to time, see :func:`time_call`. The report uses CPU time by default: every timed
-        call runs on one thread, so on an idle machine the two clocks agree, and on a shared
-        one CPU time leaves out the waits for a free core that make wall times swing.
+    clock : {"wall", "cpu"}
+        What to time, see :func:`time_call`. Wall time by default: what a reader waits for.
+        ``"cpu"`` leaves out the waits for a free core on a shared machine.
 
     Returns
     -------
     dict
         ``{"gemm": {...}, "forward": [...], "backward": [...], "maxpool": [...],
-        "summary": [...]}``; each row a dict with the printed values.
+        "cnn": [...], "summary": [...]}``; each row a dict with the printed values.
     """
     import torch
-    import torch.nn.functional as F
     from threadpoolctl import threadpool_limits
 
     out = sys.stdout if out is None else out
     repeats = (2 if quick else 7) if repeats is None else as_int(repeats, "repeats", minimum=1)
     check_choice(clock, "clock", ("wall", "cpu"))
 
-    def timed(fn):
-        # Slow entries (the FFT on large kernels) get a single timed call after the warm-up.
-        first = time_call(fn, 1, warmup=0, clock=clock)
-        return first if first > 0.5 else time_call(fn, repeats, warmup=0, clock=clock)
+    def timed(fns):
+        # Slow entries (the FFT on large kernels) get a single timed call, the warm-up.
+        return _interleaved(fns, repeats, clock)
 
-    layers = QUICK_LAYERS if quick else LAYERS
+    shapes = QUICK_LAYERS if quick else LAYERS
     torch.set_num_threads(1)
-    results: dict = {"forward": [], "backward": [], "maxpool": [], "summary": []}
+    results: dict = {}
     with threadpool_limits(limits=1):
         gemm = gemm_gflops(256 if quick else 2048, repeats=min(repeats, 3), clock=clock)
         results["gemm"] = gemm
+        tunables = os.environ.get("GLIBC_TUNABLES")
+        pins = [f"{k}={os.environ[k]}" for k in _BLAS_PINS if k in os.environ]
         print(f"# helpers.bench -- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", file=out)
-        print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} "
-              f"CPUs; Python {platform.python_version()}, NumPy {np.__version__}, "
-              f"PyTorch {torch.__version__}; 1 thread; float32; median of {repeats} ({clock} "
-              f"clock); GLIBC_TUNABLES={os.environ.get('GLIBC_TUNABLES', 'unset')}", file=out)
+        print(f"machine: {_machine()}", file=out)
+        print(f"Python {platform.python_version()}, NumPy {np.__version__}, PyTorch "
+              f"{torch.__version__}; {blas_info()}", file=out)
+        print(f"process: {'tuned, GLIBC_TUNABLES=' + tunables if tunables else 'plain'}; "
+              f"{', '.join(pins) if pins else 'no OpenBLAS kernel pin'}; 1 thread; float32; "
+              f"median of {repeats} ({clock} clock)", file=out)
         print(f"GEMM ceiling ({256 if quick else 2048}^3 float32): NumPy {gemm['numpy']:.0f} "
               f"GFLOP/s, PyTorch {gemm['torch']:.0f} GFLOP/s", file=out)
         if quick:
@@ -274,36 +420,43 @@ def run_report(quick: bool = False, repeats: int | None = None, out=None,
                   "nothing about the targets", file=out)
         rng = np.random.default_rng(0)
         data = {}
-        for name, spec in layers.items():
+        for name, spec in shapes.items():
             x = rng.standard_normal(spec["x"], dtype=np.float32)
             w = rng.standard_normal(spec["w"], dtype=np.float32)
             data[name] = (x, w)
-        results["forward"] = _forward_section(layers, data, timed, torch, F, out)
-        results["backward"] = _backward_section(layers, data, timed, torch, F, out)
-        results["maxpool"] = _maxpool_section(quick, timed, torch, F, out)
+        results["forward"] = _forward_section(shapes, data, timed, out)
+        results["backward"] = _backward_section(shapes, data, timed, out)
+        results["maxpool"] = _maxpool_section(quick, timed, out)
+        results["cnn"] = _cnn_section(quick, repeats, clock, out)
     results["summary"] = _summary(results, out)
     return results
 
 
-def _forward_section(layers, data, timed, torch, F, out) -> list[dict]:
+def _forward_section(shapes, data, timed, out) -> list[dict]:
+    import torch
+    import torch.nn.functional as F
+
     rows, table = [], []
-    for name, spec in layers.items():
+    for name, spec in shapes.items():
         x, w = data[name]
         xt, wt = torch.from_numpy(x), torch.from_numpy(w)
         kw = dict(stride=spec["stride"], padding=spec["padding"])
         flops = conv2d_flops(spec["x"], spec["w"], **kw)
         reference = F.conv2d(xt.double(), wt.double(), **kw).numpy()
         scale = np.abs(reference).max()
-        t_torch = timed(lambda xt=xt, wt=wt, kw=kw: F.conv2d(xt, wt, **kw))
-        entries = [("torch", t_torch, F.conv2d(xt, wt, **kw).numpy())]
-        for method, fn in _forward_methods(spec).items():
-            t = timed(lambda fn=fn, x=x, w=w: fn(x, w))
-            entries.append((method, t, fn(x, w)))
+        methods = _forward_methods(spec)
         # The bound of any im2col method: its matrix product alone, columns already built.
         cols = conv.im2col(x, spec["w"][2:], **kw)
         w2 = w.reshape(w.shape[0], -1)
-        t = timed(lambda w2=w2, cols=cols: np.matmul(w2, cols))
-        entries.append(("(im2col GEMM only)", t, np.matmul(w2, cols).reshape(reference.shape)))
+        fns = {"torch": lambda xt=xt, wt=wt, kw=kw: F.conv2d(xt, wt, **kw)}
+        fns.update({m: (lambda fn=fn, x=x, w=w: fn(x, w)) for m, fn in methods.items()})
+        fns["(im2col GEMM only)"] = lambda w2=w2, cols=cols: np.matmul(w2, cols)
+        times = timed(fns)
+        t_torch = times["torch"]
+        entries = [("torch", t_torch, F.conv2d(xt, wt, **kw).numpy())]
+        entries += [(m, times[m], fn(x, w)) for m, fn in methods.items()]
+        entries.append(("(im2col GEMM only)", times["(im2col GEMM only)"],
+                        np.matmul(w2, cols).reshape(reference.shape)))
         for method, t, y in entries:
             row = dict(layer=name, shape=_shape_text(spec), method=method, ms=t * 1e3,
                        gflops=gflops(flops, t), ratio=t / t_torch,
@@ -316,9 +469,12 @@ def _forward_section(layers, data, timed, torch, F, out) -> list[dict]:
     return rows
 
 
-def _backward_section(layers, data, timed, torch, F, out) -> list[dict]:
+def _backward_section(shapes, data, timed, out) -> list[dict]:
+    import torch
+    import torch.nn.functional as F
+
     rows, table = [], []
-    for name, spec in layers.items():
+    for name, spec in shapes.items():
         x, w = data[name]
         kw = dict(stride=spec["stride"], padding=spec["padding"])
         flops = 2 * conv2d_flops(spec["x"], spec["w"], **kw)  # grad_x and grad_weight
@@ -328,14 +484,24 @@ def _backward_section(layers, data, timed, torch, F, out) -> list[dict]:
         y = F.conv2d(xt, wt, bt, **kw)
         g = np.random.default_rng(1).standard_normal(tuple(y.shape), dtype=np.float32)
         gt = torch.from_numpy(g)
-        t_torch = timed(lambda y=y, xt=xt, wt=wt, bt=bt, gt=gt: torch.autograd.grad(
-            y, (xt, wt, bt), gt, retain_graph=True))
-        ref = [a.double().numpy() for a in torch.autograd.grad(y, (xt, wt), gt)]
-        t = timed(lambda g=g, x=x, w=w, kw=kw: conv.conv2d_backward(g, x, w, **kw))
+        times = timed({
+            "torch": lambda y=y, xt=xt, wt=wt, bt=bt, gt=gt: torch.autograd.grad(
+                y, (xt, wt, bt), gt, retain_graph=True),
+            "ours": lambda g=g, x=x, w=w, kw=kw: conv.conv2d_backward(g, x, w, **kw)})
+        t_torch, t = times["torch"], times["ours"]
+        # The reference: float64 gradients of the same float32 data.
+        xd, wd = (torch.from_numpy(a).double().requires_grad_() for a in (x, w))
+        ref = [a.numpy() for a in torch.autograd.grad(F.conv2d(xd, wd, **kw), (xd, wd),
+                                                      gt.double())]
         gx, gw, _ = conv.conv2d_backward(g, x, w, **kw)
-        err = max(float(np.abs(a - r).max() / np.abs(r).max()) for a, r in zip(
-            (gx, gw), ref, strict=True))
-        for method, tm, e in (("torch autograd", t_torch, 0.0), ("conv2d_backward", t, err)):
+        tx, tw_ = torch.autograd.grad(y, (xt, wt), gt, retain_graph=True)
+
+        def err(grads, ref=ref):
+            return max(float(np.abs(a - r).max() / np.abs(r).max())
+                       for a, r in zip(grads, ref, strict=True))
+
+        for method, tm, e in (("torch autograd", t_torch, err((tx.numpy(), tw_.numpy()))),
+                              ("conv2d_backward", t, err((gx, gw)))):
             row = dict(layer=name, shape=_shape_text(spec), method=method, ms=tm * 1e3,
                        gflops=gflops(flops, tm), ratio=tm / t_torch, rel_err=e)
             rows.append(row)
@@ -346,19 +512,18 @@ def _backward_section(layers, data, timed, torch, F, out) -> list[dict]:
     return rows
 
 
-def _maxpool_section(quick, timed, torch, F, out) -> list[dict]:
-    try:
-        from . import pool
-    except ImportError:
-        print("\n## max-pooling: skipped (helpers.pool is not available yet)", file=out)
-        return []
+def _maxpool_section(quick, timed, out) -> list[dict]:
+    import torch
+    import torch.nn.functional as F
+
     rows, table = [], []
     rng = np.random.default_rng(2)
     for name, shape in (QUICK_POOL_SHAPES if quick else POOL_SHAPES).items():
         x = rng.standard_normal(shape, dtype=np.float32)
         xt = torch.from_numpy(x)
-        t_torch = timed(lambda xt=xt: F.max_pool2d(xt, 2))
-        t = timed(lambda x=x: pool.max_pool2d(x, 2))
+        times = timed({"torch": lambda xt=xt: F.max_pool2d(xt, 2),
+                       "ours": lambda x=x: pool.max_pool2d(x, 2)})
+        t_torch, t = times["torch"], times["ours"]
         same = bool(np.array_equal(pool.max_pool2d(x, 2), F.max_pool2d(xt, 2).numpy()))
         for method, tm in (("torch", t_torch), ("pool.max_pool2d", t)):
             row = dict(layer=name, shape="x".join(map(str, shape)) + " k2 s2", method=method,
@@ -371,6 +536,24 @@ def _maxpool_section(quick, timed, torch, F, out) -> list[dict]:
     return rows
 
 
+def _cnn_section(quick, repeats, clock, out) -> list[dict]:
+    spec = QUICK_CNN if quick else CNN
+    speed = cnn_images_per_second(**spec, repeats=repeats, clock=clock)
+    shape = (f"{spec['batch']}x1x{spec['size']}x{spec['size']}, conv {spec['channels']}x5x5 p2,"
+             f" pool 2, linear")
+    rows, table = [], []
+    for method in ("torch", "numpy"):
+        row = dict(layer="train", shape=shape, method=method, images_per_s=speed[method],
+                   ms=1e3 * spec["batch"] / speed[method], ratio=speed[method] / speed["torch"])
+        rows.append(row)
+        table.append(["train", shape, "PyTorch" if method == "torch" else "helpers.layers",
+                      _num(row["ms"]), _num(row["images_per_s"]), _num(row["ratio"])])
+    _print_table("training step of chapter 6's CNN (forward, loss, backward, SGD update): "
+                 "images per second", ["case", "network and batch", "method", "ms/step",
+                                       "images/s", "speed / torch"], table, out)
+    return rows
+
+
 def _summary(results, out) -> list[dict]:
     rows, table = [], []
     for section, targets in TARGETS.items():
@@ -379,33 +562,49 @@ def _summary(results, out) -> list[dict]:
                     and not r["method"].startswith(("torch", "("))]
             if not mine:
                 continue
-            best = min(mine, key=lambda r: r["ratio"])
-            met = best["ratio"] <= target
+            # Times: lower is better (at most the target); the CNN's speed: at least.
+            faster = section == "cnn"
+            best = (max if faster else min)(mine, key=lambda r: r["ratio"])
+            met = best["ratio"] >= target if faster else best["ratio"] <= target
             rows.append(dict(section=section, layer=layer, method=best["method"],
                              ratio=best["ratio"], target=target, met=met))
             table.append([section, layer, best["method"], _num(best["ratio"]),
-                          f"<= {target}", "yes" if met else "no"])
-    _print_table("targets: best NumPy time / PyTorch time",
+                          f"{'>=' if faster else '<='} {target}", "yes" if met else "no"])
+    _print_table("targets: best NumPy time / PyTorch time (CNN: NumPy speed / PyTorch speed)",
                  ["section", "layer", "best method", "x torch", "target", "met"], table, out)
     return rows
 
 
+def _plain_environment(tuned: bool) -> dict[str, str] | None:
+    """The environment this report should run in, or None if it already runs in it.
+
+    The OpenBLAS kernel pins are removed (for this report only); ``tuned`` adds
+    ``GLIBC_TUNABLES`` (glibc then keeps freed memory instead of returning it to the system).
+    """
+    env = {k: v for k, v in os.environ.items() if k not in _BLAS_PINS}
+    if tuned:
+        env["GLIBC_TUNABLES"] = _TUNABLES
+    return None if env == dict(os.environ) else env
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: ``python -m helpers.bench [--quick] [--repeats N]``."""
+    """Command-line entry point: ``python -m helpers.bench [--quick] [--repeats N] ...``."""
     parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny shapes (smoke test)")
     parser.add_argument("--repeats", type=int, default=None, help="timed calls per entry")
-    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
-                        help="CPU time of this process (default) or wall time")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall time (default) or CPU time of this process")
+    parser.add_argument("--tuned", action="store_true",
+                        help="restart with GLIBC_TUNABLES so that glibc keeps freed memory")
     parser.add_argument("--no-reexec", action="store_true",
-                        help="do not restart with GLIBC_TUNABLES set (see BENCHMARKS.md)")
+                        help="run in this process as it is (no restart to clear OpenBLAS pins)")
     args = parser.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
         parser.error("--repeats must be >= 1")
-    if not args.no_reexec and "GLIBC_TUNABLES" not in os.environ and sys.platform == "linux":
-        # Keep glibc from returning big buffers to the OS after every call (page faults would
-        # be timed, in NumPy and PyTorch alike): restart this command once with the setting.
-        env = dict(os.environ, GLIBC_TUNABLES=_TUNABLES)
+    env = None if args.no_reexec else _plain_environment(args.tuned)
+    if env is not None:
+        # NumPy reads the OpenBLAS settings when it is imported, so the report restarts itself
+        # once in the environment it needs.
         argv = sys.argv[1:] if argv is None else argv
         os.execve(sys.executable, [sys.executable, "-m", "helpers.bench", *argv], env)
     run_report(quick=args.quick, repeats=args.repeats, clock=args.clock)

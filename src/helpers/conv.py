@@ -356,10 +356,12 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     groups : int
         Split the channels into ``groups`` independent convolutions.
     method : {"auto", "loops", "im2col", "fft", "winograd"}
-        How to compute it; all give the same numbers up to rounding. "winograd" needs 3x3
-        kernels with stride 1 and dilation 1. "auto" (the default) takes Winograd for such
-        kernels once there are at least 32 channels per group and 16x16 pixels, and im2col
-        otherwise: the fastest choice in our measurements (``BENCHMARKS.md``).
+        How to compute it; all give the same numbers up to rounding. "winograd" needs
+        dilation 1 and 3x3 kernels with stride 1, or kernels of three taps per stride step
+        (e.g. 11x11 with stride 4, split into stride phases). "auto" (the default) takes
+        Winograd for such kernels once there are at least 32 channels per group (each stride
+        phase counts as a channel) and 16x16 pixels, and im2col otherwise: the fastest choice
+        in our measurements (``BENCHMARKS.md``, :func:`helpers.conv_fast.choose_conv_method`).
 
     Returns
     -------
@@ -419,7 +421,8 @@ def _conv2d_dispatch(x, weight, geom: Geometry, groups, method):
     """Run ``method`` on checked 4-D arrays (no bias); the fast ones are in conv_fast."""
     if method == "winograd" and not conv_fast._winograd_applies(geom.kernel, geom.stride,
                                                                 geom.dilation):
-        raise ValueError("method='winograd' needs a 3x3 kernel with stride 1 and dilation 1; "
+        raise ValueError("method='winograd' needs dilation 1 and a 3x3 kernel with stride 1, "
+                         "or three kernel taps per stride step (e.g. 11x11 with stride 4); "
                          f"got kernel {geom.kernel}, stride {geom.stride}, dilation "
                          f"{geom.dilation}")
     if method == "auto":
@@ -595,7 +598,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
 
     The textbook route above is what runs for strides > 1. For stride 1 the same products are
     done tap by tap on flat channel planes (no im2col matrix), and for large 3x3 layers both
-    gradients go through Winograd F(2x2, 3x3), like the forward pass (see
+    gradients go through Winograd F(4x4, 3x3), like the forward pass (see
     :mod:`helpers.conv_fast`).
 
     Parameters

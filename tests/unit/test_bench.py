@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -48,7 +49,9 @@ def test_gflops_and_time_call():
 
 def _check_report(text: str) -> None:
     assert "GEMM ceiling" in text
-    for section in ("## forward", "## backward", "## targets"):
+    assert re.search(r"NumPy BLAS: .*kernel", text), "the header names the BLAS kernel"
+    assert "machine: " in text
+    for section in ("## forward", "## backward", "## training step", "## targets"):
         assert section in text
     forward = text.split("## forward")[1].split("## backward")[0]
     for layer in bench.QUICK_LAYERS:
@@ -59,7 +62,7 @@ def _check_report(text: str) -> None:
     ratios = []
     for line in text.splitlines():
         cells = line.split()
-        if line.startswith(("a ", "b ", "c ", "d ", "p1 ", "p2 ")) and len(cells) >= 4:
+        if line.startswith(("a ", "b ", "c ", "d ", "p1 ", "p2 ", "train ")) and len(cells) >= 4:
             numbers = [c for c in cells if re.fullmatch(r"\d+(\.\d+)?", c)]
             assert numbers, line
             ratios.extend(float(c) for c in numbers)
@@ -77,13 +80,41 @@ def test_report_quick_in_process():
     assert all(r["rel_err"] < 1e-4 for r in results["backward"])
     layers = {r["layer"] for r in results["summary"] if r["section"] == "forward"}
     assert layers == set(bench.TARGETS["forward"])
+    speeds = {r["method"]: r["images_per_s"] for r in results["cnn"]}
+    assert set(speeds) == {"numpy", "torch"} and all(v > 0 for v in speeds.values())
+    cnn = [r for r in results["summary"] if r["section"] == "cnn"]
+    assert len(cnn) == 1 and cnn[0]["met"] == (cnn[0]["ratio"] >= bench.TARGETS["cnn"]["train"])
 
 
-def test_command_line_quick():
+def test_report_runs_in_a_plain_process_without_blas_pins(monkeypatch):
+    # The report restarts itself without the OpenBLAS kernel pins, and adds the glibc
+    # setting only when asked to (--tuned).
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    plain = bench._plain_environment(tuned=False)
+    assert plain is not None and "OPENBLAS_CORETYPE" not in plain
+    assert "GLIBC_TUNABLES" not in plain
+    tuned = bench._plain_environment(tuned=True)
+    assert tuned["GLIBC_TUNABLES"].startswith("glibc.malloc")
+    monkeypatch.delenv("OPENBLAS_CORETYPE")
+    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
+    assert bench._plain_environment(tuned=False) is None  # already plain: no restart
+
+
+def test_command_line_quick_prints_the_kernel_without_pins():
+    env = dict(os.environ, OPENBLAS_CORETYPE="Haswell")
     done = subprocess.run([sys.executable, "-m", "helpers.bench", "--quick", "--repeats", "1"],
-                          capture_output=True, text=True, timeout=300, check=False)
+                          capture_output=True, text=True, timeout=300, check=False, env=env)
     assert done.returncode == 0, done.stderr
+    assert "no OpenBLAS kernel pin" in done.stdout and "process: plain" in done.stdout
     _check_report(done.stdout)
+
+
+def test_cnn_images_per_second_bad_input():
+    with pytest.raises(ValueError, match="size"):
+        bench.cnn_images_per_second(size=7)
+    with pytest.raises(ValueError, match="batch"):
+        bench.cnn_images_per_second(batch=0)
 
 
 def test_command_line_rejects_bad_repeats():

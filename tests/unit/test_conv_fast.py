@@ -153,7 +153,8 @@ def test_winograd_equals_torch(case, seed):
 
 
 def test_winograd_float32_accuracy_is_close_to_torch():
-    """F(2x2, 3x3) in float32 stays within a few times torch's own float32 error."""
+    """F(4x4, 3x3) in float32: within 1e-5 of float64, relative to the largest output, and
+    within an order of magnitude of torch's own float32 error."""
     rng = _rng(0)
     x = rng.standard_normal((2, 32, 20, 20)).astype(np.float32)
     w = rng.standard_normal((16, 32, 3, 3)).astype(np.float32)
@@ -161,7 +162,8 @@ def test_winograd_float32_accuracy_is_close_to_torch():
     torch_err = np.abs(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
                        - exact).max()
     ours = np.abs(conv.conv2d(x, w, padding=1, method="winograd") - exact).max()
-    assert ours <= 5 * torch_err
+    assert ours <= 1e-5 * np.abs(exact).max(), ours / np.abs(exact).max()
+    assert ours <= 10 * torch_err, (ours, torch_err)
 
 
 def test_winograd_refuses_other_kernels():
