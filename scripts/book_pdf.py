@@ -48,6 +48,8 @@ def prepare() -> None:
     # xelatex for Unicode prose; plain Sphinx LaTeX, because sphinx-jupyterbook-latex's class
     # needs bbm.sty (texlive-fonts-extra, about 1 GB); no index (the book has none).
     config["latex"].update({"latex_engine": "xelatex", "use_jupyterbook_latex": False})
+    # the chapters' figures are SVG: rsvg-convert turns them into PDF, so they stay vectors
+    config["sphinx"].setdefault("extra_extensions", []).append("sphinxcontrib.rsvgconverter")
     sphinx_config = config["sphinx"]["config"]
     sphinx_config.update({"latex_use_xindy": False,
                           "latex_elements": {"printindex": "", "papersize": "a4paper"}})

@@ -38,8 +38,10 @@ for arg in "$@"; do
 done
 # TeX for the PDF (scripts/build-pdf.sh, and the PDF test): XeLaTeX, the LaTeX packages Sphinx
 # uses, its default fonts (FreeFont) and poppler's pdftotext/pdfinfo to read the result back.
+# librsvg2-bin converts the chapters' SVG figures to PDF (vector) for the book's PDF.
 TEX_PACKAGES=(texlive-xetex texlive-latex-recommended texlive-latex-extra
-              texlive-fonts-recommended latexmk fonts-freefont-otf lmodern poppler-utils)
+              texlive-fonts-recommended latexmk fonts-freefont-otf lmodern poppler-utils
+              librsvg2-bin)
 
 # System packages, by their Debian/Ubuntu names; each is checked only while it is needed.
 missing=()
@@ -64,7 +66,8 @@ if [ "$tests" = 1 ] && ! command -v node >/dev/null 2>&1 && [[ ! " ${missing[*]}
 fi
 if [ "$pdf" = 1 ] && { ! command -v xelatex >/dev/null 2>&1 || ! command -v latexmk >/dev/null 2>&1 \
     || ! command -v pdftotext >/dev/null 2>&1 || ! kpsewhich fncychap.sty >/dev/null 2>&1 \
-    || [ ! -e /usr/share/fonts/opentype/freefont/FreeSerif.otf ]; }; then
+    || [ ! -e /usr/share/fonts/opentype/freefont/FreeSerif.otf ] \
+    || ! command -v rsvg-convert >/dev/null 2>&1; }; then
   missing+=("${TEX_PACKAGES[@]}")  # the PDF of the book (scripts/build-pdf.sh)
 fi
 if [ "$tests" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
