@@ -71,16 +71,28 @@ def test_maths_is_typeset_not_raw(pdf_text):
 
 
 def test_every_chapter_figure_is_embedded(pdf_text):
-    figures = 0
+    """Each figure of a chapter reaches the PDF: SVG ones as vector PDF, PNG ones as images."""
+    svg = png = 0
     for path in CHAPTERS:
         nb = nbformat.read(path, as_version=4)
-        figures += sum("image/png" in out.get("data", {}) for cell in nb.cells
-                       if cell.cell_type == "code" for out in cell.get("outputs", []))
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                svg += "image/svg+xml" in data
+                png += "image/png" in data and "image/svg+xml" not in data
+    assert svg + png > 20, f"the chapters hold only {svg + png} figures"
+    converted = list(TEX.parent.glob("*.pdf"))  # rsvg-convert's output, one per SVG figure
+    assert len(converted) - 1 >= 0.9 * svg, f"{len(converted) - 1} converted SVGs for {svg}"
     listed = _run("pdfimages", "-list", str(PDF)).splitlines()[2:]
     images = [line for line in listed if line.split()[2] == "image"]
-    assert len(images) >= 0.9 * figures, f"{len(images)} images in the PDF, {figures} figures"
-    widths = [int(line.split()[3]) for line in images]
-    assert min(widths) >= 300, f"an embedded figure is only {min(widths)} px wide"
+    assert len(images) >= 0.9 * png, f"{len(images)} images in the PDF, {png} PNG figures"
+    if images:
+        widths = [int(line.split()[3]) for line in images]
+        assert max(widths) >= 300, f"the widest embedded image is only {max(widths)} px"
+    captions = set(re.findall(r"Fig\. ?(\d+\.\d+)", pdf_text))
+    assert len(captions) >= 0.9 * (svg + png), f"{len(captions)} numbered figure captions"
 
 
 def test_the_pdf_says_what_it_was_built_from(pdf_text):
