@@ -151,7 +151,8 @@ def _conv2d_im2col_wide(x, weight, geom: Geometry, groups):
     out = scratch("im2col.out", (N, G, C_out // G, out_h * Wp), x.dtype)
     matmul(weight.reshape(1, G, C_out // G, C_g * kh * kw),
            cols.reshape(N, G, C_g * kh * kw, out_h * Wp), out=out)
-    return np.ascontiguousarray(out.reshape(N, C_out, out_h, Wp)[..., :out_w])
+    # a new array even when nothing is cropped (1x1 kernels): never hand out the workspace
+    return np.array(out.reshape(N, C_out, out_h, Wp)[..., :out_w], order="C", copy=True)
 
 
 def _conv2d_im2col_blocked(x, weight, geom: Geometry, groups):
@@ -525,6 +526,8 @@ def _backward_taps(grad_out, x, weight, geom: Geometry, groups):
             matmul(w_ab, wide, out=product)
             grad_planes[..., offset: offset + L] += product.reshape(G, C_g, N, L)
     grad_x = grad_planes.reshape(C_in, N, -1)[:, :, : Hp * Wp].reshape(C_in, N, Hp, Wp)
-    grad_x = np.ascontiguousarray(grad_x[:, :, top: top + H, left: left + W].transpose(1, 0, 2, 3))
+    # a new array even when the view is already contiguous (one image, no padding)
+    grad_x = np.array(grad_x[:, :, top: top + H, left: left + W].transpose(1, 0, 2, 3),
+                      order="C", copy=True)
     return grad_x, grad_weight.reshape(weight.shape)
 

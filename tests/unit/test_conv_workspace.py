@@ -188,3 +188,26 @@ def test_winograd_in_small_blocks_equals_one_block(block, monkeypatch):
     assert np.allclose(expected, ref, atol=1e-10)
     gw = conv_fast._winograd_weight_grad(g, x, shapes.geometry(x.shape[2:], 3, padding=1), 1)
     assert np.allclose(gw, expected_grads[1], atol=1e-10)
+
+
+@pytest.mark.parametrize("shape, kernel, padding", [
+    ((1, 4, 6, 6), 1, 0),  # nothing to crop: the wide product is the whole result
+    ((2, 3, 5, 5), 1, 0),
+    ((1, 3, 6, 6), 3, 0),  # one image, no padding: the backward's transpose is contiguous
+    ((1, 2, 7, 7), 5, 0),
+])
+def test_results_are_new_arrays_even_when_no_copy_seems_needed(shape, kernel, padding):
+    """Regression: a 1x1 kernel or a single unpadded image must not return workspace memory."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape)
+    w1, w2 = (rng.standard_normal((3, shape[1], kernel, kernel)) for _ in range(2))
+    first = conv.conv2d(x, w1, padding=padding)
+    kept = first.copy()
+    conv.conv2d(x, w2, padding=padding)  # reuses the workspace
+    assert np.array_equal(first, kept), "a second call changed the first result"
+    g = rng.standard_normal(first.shape)
+    grads = conv.conv2d_backward(g, x, w1, padding=padding)
+    kept_grads = [a.copy() for a in grads]
+    conv.conv2d_backward(g * 2, x, w2, padding=padding)
+    for a, k in zip(grads, kept_grads, strict=True):
+        assert np.array_equal(a, k), "a second backward call changed the first gradients"
