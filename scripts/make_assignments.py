@@ -11,11 +11,18 @@ writes
     dist/student/NN_topic/tests/*.py       the public tests (also embedded in the set-up cell)
     dist/autograder/NN_topic-autograder.zip   otter's autograder (all tests); never publish
     dist/autograder/NN_topic.ipynb         the solution notebook otter grades against
+    dist/autograder/NN_topic-build.json    the commit and versions the autograder pins
 
 The student notebook is made readable in Jupyter and Colab: the sphinx-exercise fences become
 numbered headings, the solution dropdowns are removed, and the first cell installs the helpers
 and otter-grader inside Colab and writes the public tests next to the notebook when they are
 missing. Finally every student notebook is checked for leaked solution lines.
+
+The autograder installs the helpers at the commit checked out here (push it before uploading),
+otter-grader at the version that built it and PyTorch's CPU build; the student set-up cell
+installs the same helpers and otter-grader. ``--hidden-tests DIR`` (or the environment variable
+``CNN_BOOK_HIDDEN_TESTS``) adds a course's private tests: ``DIR/QUESTION-NAME[.ANY].py``, each
+one otter test function and its call, joins its question as a hidden test.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -44,6 +52,7 @@ SETUP_CELL = '''\
 # public tests of this assignment in ./tests if they are not there yet.
 import base64
 import io
+import json
 import os
 import subprocess
 import sys
@@ -254,6 +263,8 @@ def assign(source: Path, out: Path, repo_url: str, hidden_dir: Path | None = Non
     zips = list((work / "out" / "autograder").glob("*-autograder_*.zip"))
     shutil.copy(zips[0], grader_dir / f"{name}-autograder.zip")
     shutil.copy(work / "out" / "autograder" / source.name, grader_dir / source.name)
+    stamp = json.dumps(build_stamp(), indent=1) + "\n"
+    (grader_dir / f"{name}-build.json").write_text(stamp)  # what the zip's environment pins
     count = len(questions(nbformat.read(source, as_version=4)))
     print(f"assign: {name}: {count} questions -> {student_dir.relative_to(out.parent)}", flush=True)
 
