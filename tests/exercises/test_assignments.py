@@ -20,8 +20,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from corpus import submission, variants
 from nbtools import CHAPTERS, ROOT, config, hidden_test_lines, questions, read, solution_lines
+
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import submission, variants  # noqa: E402 - next to this file
 
 OTTER = Path(sys.executable).with_name("otter")
 IDS = [p.stem for p in CHAPTERS]
@@ -259,7 +261,7 @@ def test_student_notebook_checks_answers_in_a_colab_kernel(dist, tmp_path):
     delegating = submission(path, student, {name: variants(name)[-1]}.get).cells
     cheat = next(c.source for c in delegating if c.source.startswith(stub.split("\n", 1)[0]))
     cells = [COLAB_KERNEL, code[0], "subprocess.run = _real_run\nprint(pip_calls)", code[1],
-             code[2], stub, check, cheat, check, solution, check]
+             "print(grader.interpreter)", code[2], stub, check, cheat, check, solution, check]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     env_path = os.environ.get("PYTHONPATH", "")
     NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
@@ -277,7 +279,8 @@ def test_student_notebook_checks_answers_in_a_colab_kernel(dist, tmp_path):
     assert not errors, errors
     assert "otter-grader==" in text(nb.cells[2]) and "@" in text(nb.cells[2]), "pinned installs"
     assert sorted(p.name for p in (tmp_path / "tests").glob("*.py")), "public tests written"
-    stub_report, cheat_report, solved = text(nb.cells[6]), text(nb.cells[8]), text(nb.cells[10])
+    assert "COLAB" in text(nb.cells[4]), "otter must take the kernel for Colab's"
+    stub_report, cheat_report, solved = text(nb.cells[7]), text(nb.cells[9]), text(nb.cells[11])
     assert "not done yet" in "\n".join(stub_report.split("\n")[:8]), stub_report
     assert "write it yourself" in cheat_report, cheat_report
     assert "passed" in solved and "failed" not in solved, solved
@@ -297,3 +300,27 @@ def test_autograder_and_student_notebooks_are_pinned_to_the_build(dist):
         setup = nbformat.read(dist / "student" / path.stem / path.name, as_version=4).cells
         setup = next(c.source for c in setup if c.cell_type == "code")
         assert f'"otter-grader=={version("otter-grader")}"' in setup and commit in setup, setup
+
+
+def test_private_hidden_tests_join_their_question_and_strays_stop_the_build(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import make_assignments
+
+    path = CHAPTERS[0]
+    name = expected_questions(path)[-1]
+    private = tmp_path / "private"
+    private.mkdir()
+    body = f"def test_private({name.split('-')[0]}_x):\n    assert True\n\n\ntest_private(None)\n"
+    (private / f"{name}.py").write_text(body)
+    (private / f"{name}.more.py").write_text(body)
+    nb = read(path)
+    assert make_assignments.add_hidden_tests(nb, private) == 2
+    q = next(q for q in questions(nb) if q["config"]["name"] == name)
+    added = [nb.cells[i].source for i in q["tests"][-2:]]
+    assert all(s.startswith("# HIDDEN\ndef test_private(") for s in added), added
+    (private / "ch99-nothing.py").write_text(body)
+    with pytest.raises(SystemExit) as stopped:
+        make_assignments.main(["--hidden-tests", str(private), "--out", str(tmp_path / "d"),
+                               path.stem])
+    assert stopped.value.code == 2, "stopped by the argument check, before any assignment"
+    assert "ch99-nothing.py" in capsys.readouterr().err
