@@ -57,7 +57,7 @@ WRONG = {
          "np.linalg.norm(points, axis=1)"),
     ],
     "ch02-image-samples": [
-        ("the sign of the logarithm", "return -d * math.log10(eps)", "return d * math.log10(eps)"),
+        ("natural logarithm", "return -d * math.log10(eps)", "return -d * math.log(eps)"),
         ("channels forgotten", "    d = height * width * channels", "    d = height * width"),
         ("the last side that fits", "    return s\n", "    return s - 1\n"),
     ],
