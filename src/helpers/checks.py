@@ -152,9 +152,11 @@ def returned(value: Any, count: int | None = None, name: str = "your function") 
     ...     print(err)
     not done yet: softmax_cross_entropy returns None; return 2 values
     """
-    if value is None or value is Ellipsis:
+    if value is Ellipsis:  # a stub's `answer = ...`
+        raise AssertionError(f"not done yet: {name} is still ...; give it a value")
+    if value is None:
         what = "a value" if count is None else f"{count} values"
-        raise AssertionError(f"not done yet: {name} returns {value!r}; return {what}")
+        raise AssertionError(f"not done yet: {name} returns None; return {what}")
     if count is not None:
         if not isinstance(value, (tuple, list)):
             raise AssertionError(f"{name} must return {count} values (a tuple), "
