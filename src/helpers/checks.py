@@ -258,6 +258,9 @@ def _forbidden(name: str) -> Callable:
     return blocked
 
 
+_MISSING: set[str] = set()
+
+
 def _find_module(dotted: str):
     """The longest importable prefix of ``dotted`` as a module, and the attribute path after it.
 
@@ -270,10 +273,12 @@ def _find_module(dotted: str):
     for cut in range(len(parts), 0, -1):
         module_name = ".".join(parts[:cut])
         module = sys.modules.get(module_name)
-        if module is None and (parts[0] == "helpers" or parts[0] in sys.modules):
+        if (module is None and module_name not in _MISSING
+                and (parts[0] == "helpers" or parts[0] in sys.modules)):
             try:
                 module = importlib.import_module(module_name)
             except ImportError:
+                _MISSING.add(module_name)  # looked for once: imports that fail are slow
                 module = None
         if module is not None:
             return module, parts[cut:]
@@ -390,29 +395,37 @@ class write_it_yourself:  # noqa: N801 - used like a function: ``with write_it_y
 
     def __enter__(self) -> write_it_yourself:
         try:
+            functions: dict[int, tuple[Any, Callable]] = {}
+            owners: dict[int, Any] = {}
             for name in self.names:
                 for full, owner, key, value in _resolve(name):
-                    self._block(full, owner, key, value)
+                    if getattr(value, "_forbidden", None) or id(value) in functions:
+                        continue  # already blocked under another name
+                    blocked = _forbidden(full)
+                    if isinstance(value, type):
+                        for method in ("__init__", "forward", "__call__"):
+                            if method in value.__dict__ or method == "__init__":
+                                self._patches.attribute(value, method, blocked)
+                        continue
+                    self._patches.attribute(owner, key, blocked)
+                    functions[id(value)] = (value, blocked)
+                    owners[id(owner)] = owner
+            self._block_other_names(functions, owners)
         except BaseException:
             self._patches.undo()
             raise
         return self
 
-    def _block(self, full: str, owner: Any, key: str, value: Any) -> None:
-        if getattr(value, "_forbidden", None):
-            return  # already blocked under another name
-        if isinstance(value, type):
-            blocked = _forbidden(full)
-            for method in ("__init__", "forward", "__call__"):
-                if method in value.__dict__ or method == "__init__":
-                    self._patches.attribute(value, method, blocked)
-            return
-        blocked = _forbidden(full)
-        self._patches.attribute(owner, key, blocked)
-        for namespace in _namespaces(owner, self.namespaces):
+    def _block_other_names(self, functions: dict, owners: dict) -> None:
+        """Every other name of a blocked function, in one pass over each namespace."""
+        spaces: dict[int, dict] = {}
+        for owner in owners.values():
+            spaces.update((id(ns), ns) for ns in _namespaces(owner, self.namespaces))
+        for namespace in spaces.values():
             for other, candidate in list(namespace.items()):
-                if candidate is value:
-                    self._patches.item(namespace, other, blocked)
+                found = functions.get(id(candidate))
+                if found is not None and found[0] is candidate:
+                    self._patches.item(namespace, other, found[1])
 
     def __exit__(self, *exc: Any) -> None:
         self._patches.undo()
