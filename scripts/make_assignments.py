@@ -11,11 +11,18 @@ writes
     dist/student/NN_topic/tests/*.py       the public tests (also embedded in the set-up cell)
     dist/autograder/NN_topic-autograder.zip   otter's autograder (all tests); never publish
     dist/autograder/NN_topic.ipynb         the solution notebook otter grades against
+    dist/autograder/NN_topic-build.json    the commit and versions the autograder pins
 
 The student notebook is made readable in Jupyter and Colab: the sphinx-exercise fences become
 numbered headings, the solution dropdowns are removed, and the first cell installs the helpers
 and otter-grader inside Colab and writes the public tests next to the notebook when they are
 missing. Finally every student notebook is checked for leaked solution lines.
+
+The autograder installs the helpers at the commit checked out here (push it before uploading),
+otter-grader at the version that built it and PyTorch's CPU build; the student set-up cell
+installs the same helpers and otter-grader. ``--hidden-tests DIR`` (or the environment variable
+``CNN_BOOK_HIDDEN_TESTS``) adds a course's private tests: ``DIR/QUESTION-NAME[.ANY].py``, each
+one otter test function and its call, joins its question as a hidden test.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -45,6 +53,7 @@ SETUP_CELL = '''\
 # public tests of this assignment in ./tests if they are not there yet.
 import base64
 import io
+import json
 import os
 import subprocess
 import sys
@@ -79,7 +88,7 @@ OTTER_SETTINGS = {
     "export_cell": False,
     "run_tests": True,
     "solutions_pdf": False,
-    "tests": {"files": True},
+    "tests": {"files": True, "ok_format": False},  # exception-based: short failure messages
     "requirements": "requirements/autograder.txt",
     "strip_solutions_from_all_cells": True,
 }
@@ -97,19 +106,103 @@ def chapter_paths(names: list[str]) -> list[Path]:
     return chosen
 
 
-def otter_master(source: Path, work: Path) -> Path:
-    """Copy the chapter into work/ with the assignment settings this command needs."""
+def otter_master(source: Path, work: Path, hidden_dir: Path | None = None) -> Path:
+    """Copy the chapter into work/ with the assignment settings this command needs.
+
+    The assignment config moves to the top: otter reads the test format from it before it
+    reads the first test. Test files in ``hidden_dir`` (a course's private tests, kept outside
+    the public repository) join their questions as hidden tests."""
     nb = nbformat.read(source, as_version=4)
-    for cell in nb.cells:
-        if raw_marker(cell) == "ASSIGNMENT CONFIG":
-            config = yaml.safe_load(cell.source.split("\n", 1)[1]) or {}
-            config.update(OTTER_SETTINGS)
-            cell.source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
+    configs = [cell for cell in nb.cells if raw_marker(cell) == "ASSIGNMENT CONFIG"]
+    for cell in configs:
+        config = yaml.safe_load(cell.source.split("\n", 1)[1]) or {}
+        config.update(OTTER_SETTINGS)
+        cell.source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
+    nb.cells = configs + [cell for cell in nb.cells if cell not in configs]
+    if hidden_dir is not None:
+        add_hidden_tests(nb, hidden_dir)
     (work / "requirements").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "requirements" / "autograder.txt", work / "requirements" / "autograder.txt")
+    (work / "requirements" / "autograder.txt").write_text(pinned_requirements(build_stamp()))
     master = work / source.name
     nbformat.write(nb, master)
     return master
+
+
+CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def build_stamp() -> dict[str, str]:
+    """The commit and versions an assignment is built from: the autograder installs exactly these.
+
+    The helpers are pinned to the checked-out commit, which must be pushed to the repository
+    before the autograder is uploaded (Gradescope installs it from there)."""
+    from importlib.metadata import version
+
+    git = ["git", "-C", str(ROOT)]
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True)
+    if commit.returncode != 0:
+        raise SystemExit("assign: not a git checkout: the autograder cannot pin the helpers")
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "src", "pyproject.toml"],
+                           capture_output=True, text=True).stdout.strip()
+    if dirty:
+        print("assign: warning: src/ has uncommitted changes; the autograder installs the "
+              "committed helpers", flush=True)
+    lock = dict(line.split("==", 1) for line in
+                (ROOT / "requirements" / "lock.txt").read_text().split("\n") if "==" in line)
+    return {"commit": commit.stdout.strip(), "otter-grader": version("otter-grader"),
+            "torch": lock["torch"].strip(), "torchvision": lock["torchvision"].strip(),
+            "repository": yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]}
+
+
+def pinned_requirements(stamp: dict[str, str]) -> str:
+    """requirements/autograder.txt with the helpers pinned to a commit and PyTorch's CPU build
+    (Gradescope's graders have no GPU; the default wheels bring several GB of CUDA)."""
+    lines = [f"--extra-index-url {CPU_TORCH_INDEX}",
+             f"torch=={stamp['torch']}+cpu", f"torchvision=={stamp['torchvision']}+cpu"]
+    for line in (ROOT / "requirements" / "autograder.txt").read_text().split("\n"):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            if "git+" in line and "@" not in line.split("git+", 1)[1]:
+                line = f"{line}@{stamp['commit']}"
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def finish_student(path: Path, stamp: dict[str, str]) -> None:
+    """Pin the student set-up cell to the build and start otter the way Colab needs.
+
+    ``otter.Notebook()`` without a file name: in Colab the notebook is not in the working
+    folder, and a name makes otter fail there."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    setup = code[0]
+    otter_pin = f'"otter-grader=={stamp["otter-grader"]}"'
+    setup.source = setup.source.replace('"otter-grader"', otter_pin)
+    setup.source = re.sub(r"git\+\{REPO_URL\}(?!@)", f"git+{{REPO_URL}}@{stamp['commit']}",
+                          setup.source)
+    if otter_pin not in setup.source or stamp["commit"] not in setup.source:
+        raise SystemExit(f"{path.name}: could not pin the set-up cell:\n{setup.source[:800]}")
+    for cell in code:
+        cell.source = re.sub(r"otter\.Notebook\([^)]*\)", "otter.Notebook()", cell.source)
+    nbformat.write(nb, path)
+
+
+def add_hidden_tests(nb: nbformat.NotebookNode, hidden_dir: Path) -> int:
+    """Insert every ``hidden_dir/<question name>*.py`` of this notebook as a hidden test cell.
+
+    Each file is one test in otter's format: a function that takes the notebook's names as
+    parameters and raises ``AssertionError`` on a wrong answer, then a call of it."""
+    added = 0
+    for question in reversed(questions(nb)):
+        name = question["config"]["name"]
+        files = sorted(p for p in hidden_dir.glob("*.py")
+                       if p.stem == name or p.stem.startswith(name + "."))
+        last = question["tests"][-1] if question["tests"] else question["cells"][-1]
+        for offset, path in enumerate(files):
+            source = "# HIDDEN\n" + path.read_text().strip()
+            nb.cells.insert(last + 1 + offset, nbformat.v4.new_code_cell(source))
+            added += 1
+    return added
 
 
 def exercise_heading(source: str, chapter: int, number: int) -> str:
@@ -160,12 +253,12 @@ def check_no_leaks(master: Path, student: Path) -> None:
         raise SystemExit(f"{student}: solution lines reached the student notebook: {leaked[:5]}")
 
 
-def assign(source: Path, out: Path, repo_url: str) -> None:
+def assign(source: Path, out: Path, repo_url: str, hidden_dir: Path | None = None) -> None:
     name = source.stem
     work = out / ".work" / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    master = otter_master(source, work)
+    master = otter_master(source, work, hidden_dir)
     env = dict(os.environ, CNN_BOOK_OFFLINE="1", MPLBACKEND="Agg")
     otter = Path(sys.executable).with_name("otter")
     print(f"assign: {name}: otter assign (runs the solutions against their tests)", flush=True)
@@ -177,14 +270,28 @@ def assign(source: Path, out: Path, repo_url: str) -> None:
     shutil.rmtree(student_dir, ignore_errors=True)
     shutil.copytree(work / "out" / "student", student_dir)
     polish_student(student_dir / source.name, int(name[:2]), repo_url)
+    finish_student(student_dir / source.name, build_stamp())
     check_no_leaks(source, student_dir / source.name)
     grader_dir = out / "autograder"
     grader_dir.mkdir(parents=True, exist_ok=True)
     zips = list((work / "out" / "autograder").glob("*-autograder_*.zip"))
     shutil.copy(zips[0], grader_dir / f"{name}-autograder.zip")
     shutil.copy(work / "out" / "autograder" / source.name, grader_dir / source.name)
+    stamp = json.dumps(build_stamp(), indent=1) + "\n"
+    (grader_dir / f"{name}-build.json").write_text(stamp)  # what the zip's environment pins
     count = len(questions(nbformat.read(source, as_version=4)))
     print(f"assign: {name}: {count} questions -> {student_dir.relative_to(out.parent)}", flush=True)
+
+
+def check_hidden_tests(folder: Path, parser: argparse.ArgumentParser) -> None:
+    """Every file of the private test folder must belong to a question of the book."""
+    if not folder.is_dir():
+        parser.error(f"--hidden-tests: {folder} is not a folder")
+    names = {q["config"]["name"] for path in chapter_paths([])
+             for q in questions(nbformat.read(path, as_version=4))}
+    stray = [p.name for p in folder.glob("*.py") if p.stem.split(".")[0] not in names]
+    if stray:
+        parser.error(f"--hidden-tests: {stray} name no question of the book")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -192,13 +299,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter)")
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output directory")
     parser.add_argument("--jobs", type=int, default=1, help="chapters assigned at the same time")
+    parser.add_argument("--hidden-tests", type=Path,
+                        default=os.environ.get("CNN_BOOK_HIDDEN_TESTS") or None,
+                        help="a private folder of hidden tests, QUESTION-NAME[.ANY].py each")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.hidden_tests is not None:
+        check_hidden_tests(args.hidden_tests, parser)
     repo_url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     sources = chapter_paths(args.chapters)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each job is an otter subprocess
-        list(pool.map(lambda source: assign(source, args.out.resolve(), repo_url), sources))
+        list(pool.map(lambda source: assign(source, args.out.resolve(), repo_url,
+                                            args.hidden_tests), sources))
     shutil.rmtree(args.out / ".work", ignore_errors=True)
     print(f"assign: done. Hand out {args.out}/student; keep {args.out}/autograder private.")
 

@@ -157,3 +157,16 @@ def sphinx_problems(log: str) -> list[str]:
     plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in log.splitlines()]
     pattern = r"(^|: )(WARNING|ERROR|CRITICAL):|finished with problems"
     return [line for line in plain if re.search(pattern, line)]
+
+
+def is_hidden_test(cell) -> bool:
+    """A test cell for the autograder only: a code cell whose first line is ``# HIDDEN``."""
+    lines = cell.source.lstrip().split("\n", 1) if cell.cell_type == "code" else [""]
+    return lines[0].strip().upper() == "# HIDDEN"
+
+
+def hidden_test_lines(nb, min_length: int = 24) -> list[str]:
+    """Distinctive lines of a notebook's hidden tests, which must reach no student and no page."""
+    public = "\n".join(c.source for c in nb.cells if not is_hidden_test(c))
+    lines = {line.strip() for c in nb.cells if is_hidden_test(c) for line in c.source.split("\n")}
+    return sorted(line for line in lines if len(line) >= min_length and line not in public)

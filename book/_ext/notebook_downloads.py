@@ -3,12 +3,13 @@
 The book theme's download button points into ``_sources/``, which this book does not publish
 (``html_copy_source = False``: sources would expose exercise tests). This extension copies every
 notebook page into ``_notebooks/`` of the site and points the ".ipynb" download button there; the
-"download source" entry, which would point into ``_sources/``, is dropped.
+"download source" entry, which would point into ``_sources/``, is dropped. The copies leave out
+the hidden tests (code cells whose first line is ``# HIDDEN``), which are for the autograder.
 """
 
 from __future__ import annotations
 
-import shutil
+import json
 from pathlib import Path
 
 DOWNLOAD_DIR = "_notebooks"
@@ -45,7 +46,25 @@ def _copy_notebooks(app, exception):
         if source.suffix == ".ipynb":
             target = Path(app.outdir) / DOWNLOAD_DIR / f"{docname}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            target.write_text(without_hidden_tests(source.read_text(encoding="utf-8")),
+                              encoding="utf-8")
+
+
+def without_hidden_tests(text: str) -> str:
+    """The notebook JSON ``text`` without its hidden test cells (unchanged if it has none)."""
+    nb = json.loads(text)
+    cells = [c for c in nb.get("cells", []) if not _is_hidden(c)]
+    if len(cells) == len(nb.get("cells", [])):
+        return text
+    nb["cells"] = cells
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def _is_hidden(cell: dict) -> bool:
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    first = source.lstrip().split("\n", 1)[0].strip().upper()
+    return cell.get("cell_type") == "code" and first == "# HIDDEN"
 
 
 def setup(app):

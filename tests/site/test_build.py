@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
+import sys
 
-from nbtools import CHAPTERS, ROOT, config, read, sphinx_problems, toc_files
+from nbtools import CHAPTERS, ROOT, config, hidden_test_lines, read, sphinx_problems, toc_files
 
 
 def test_strict_build_has_zero_warnings(site_build):
@@ -25,10 +28,20 @@ def test_page_sources_and_hidden_tests_are_not_published(site):
         assert "_sources/" not in page.read_text(errors="ignore"), f"{page} links into _sources/"
 
 
-def test_chapter_notebooks_are_downloadable(site):
+def test_chapter_notebooks_are_downloadable_without_hidden_tests(site):
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from notebook_downloads import without_hidden_tests
+
     for path in CHAPTERS:
         copy = site / "_notebooks" / "chapters" / path.name
-        assert copy.is_file() and copy.read_bytes() == path.read_bytes(), copy
+        assert copy.is_file(), copy
+        text = copy.read_text(encoding="utf-8")
+        assert text == without_hidden_tests(path.read_text(encoding="utf-8")), copy
+        assert len(json.loads(text)["cells"]) > 10, copy
+        page = (site / "chapters" / f"{path.stem}.html").read_text()
+        pages = text + html.unescape(re.sub(r"<[^>]+>", "", page))
+        leaked = [line for line in hidden_test_lines(read(path)) if line in pages]
+        assert not leaked, f"{path.stem}: hidden tests on the site: {leaked[:3]}"
         page = (site / "chapters" / f"{path.stem}.html").read_text()
         assert f"../_notebooks/chapters/{path.name}" in page, "no download-notebook button"
 

@@ -8,7 +8,16 @@ import subprocess
 import sys
 
 import pytest
-from nbtools import CHAPTERS, ROOT, questions, read, solution_lines, sphinx_problems, toc_files
+from nbtools import (
+    CHAPTERS,
+    ROOT,
+    hidden_test_lines,
+    questions,
+    read,
+    solution_lines,
+    sphinx_problems,
+    toc_files,
+)
 
 STUDENT_HTML = ROOT / "_build" / "html-student"
 BOOK_CHAPTERS = [p for p in CHAPTERS if f"chapters/{p.stem}" in toc_files()]
@@ -40,6 +49,8 @@ def test_exercises_stay_and_solutions_go(student_site, path):
     for line in solution_lines(read(path)):
         assert line not in text, f"{path.stem}: the page shows the solution line {line!r}"
         assert line not in notebook, f"{path.stem}: the download has the solution line {line!r}"
+    for line in hidden_test_lines(read(path)):
+        assert line not in text and line not in notebook, f"{path.stem}: hidden test {line!r}"
 
 
 def test_no_page_sources_published(student_site):
