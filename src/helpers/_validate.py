@@ -7,7 +7,7 @@ a silent broadcast or a traceback from deep inside NumPy. NumPy only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from numbers import Integral
 
 import numpy as np
@@ -99,3 +99,10 @@ def float_dtype(*arrays) -> np.dtype:
     if all(a.dtype.itemsize <= 4 for a in arrays):
         return np.dtype(np.float32)
     return np.dtype(np.float64)
+
+
+def as_int_sequence(value, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """Return a sequence of ints (layer widths, a shape) as a tuple, each >= ``minimum``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a sequence of ints, got {value!r}")
+    return tuple(as_int(v, name, minimum=minimum) for v in value)

@@ -43,14 +43,14 @@ def _window_count(size: int, kernel: int, stride: int, before: int, after: int, 
                   ceil_mode: bool, axis: str) -> int:
     """Number of window positions along one axis (checked ints in, no validation here)."""
     span = size + before + after - dilation * (kernel - 1) - 1
-    if span < 0:
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + before:
+        out -= 1  # the last window must start inside the input or its left padding
+    if out < 1:
         raise ValueError(
             f"kernel_size {kernel} (dilation {dilation}) is larger than the padded input "
             f"along {axis}: size {size} + padding {before} + {after}"
         )
-    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + before:
-        out -= 1  # the last window must start inside the input or its left padding
     return out
 
 

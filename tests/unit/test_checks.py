@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from helpers.checks import assert_close, compare_functions, gradient_check, numeric_gradient
+from helpers.checks import assert_close, compare_functions, gradient_check
+from helpers.layers import numeric_gradient
 
 
 @settings(max_examples=100, deadline=None)

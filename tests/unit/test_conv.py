@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import conv, conv_fast, shapes
+from helpers import conv
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -246,51 +246,6 @@ def test_conv2d_methods_equal_each_other(case, seed):
                                    rtol=1e-10, atol=1e-10)
 
 
-@st.composite
-def winograd_cases(draw):
-    groups = draw(st.integers(1, 2))
-    c_in, c_out = groups * draw(st.integers(1, 4)), groups * draw(st.integers(1, 4))
-    padding = draw(st.sampled_from([0, 1, 2, (0, 1), (2, 0), "same", "valid"]))
-    pads = (0, 0) if isinstance(padding, str) else np.broadcast_to(padding, 2)
-    h = max(1, 3 - 2 * int(pads[0]) + draw(st.integers(0, 9)))
-    w = max(1, 3 - 2 * int(pads[1]) + draw(st.integers(0, 9)))
-    return dict(x=(draw(st.integers(1, 2)), c_in, h, w), w=(c_out, c_in // groups, 3, 3),
-                stride=1, padding=padding, dilation=1, groups=groups,
-                dtype=draw(st.sampled_from([np.float32, np.float64])), bias=draw(st.booleans()))
-
-
-@TORCH
-@given(case=winograd_cases(), seed=st.integers(0, 2**16))
-def test_winograd_equals_torch(case, seed):
-    x, w, b, kw = _make(case, seed)
-    expected = _torch_conv(F.conv2d, x, w, b, **kw)
-    out = conv.conv2d(x, w, b, method="winograd", **kw)
-    assert out.shape == expected.shape and out.dtype == case["dtype"]
-    k = case["w"][1] * 9
-    np.testing.assert_allclose(out, expected, rtol=0, atol=_tol(case["dtype"], k, x, w) + (
-        0 if b is None else 1e-6 * np.abs(b).max()))
-
-
-def test_winograd_float32_accuracy_is_close_to_torch():
-    """F(2x2, 3x3) in float32 stays within a few times torch's own float32 error."""
-    rng = _rng(0)
-    x = rng.standard_normal((2, 32, 20, 20)).astype(np.float32)
-    w = rng.standard_normal((16, 32, 3, 3)).astype(np.float32)
-    exact = _torch_conv(F.conv2d, x, w, None, padding=1)
-    torch_err = np.abs(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
-                       - exact).max()
-    ours = np.abs(conv.conv2d(x, w, padding=1, method="winograd") - exact).max()
-    assert ours <= 5 * torch_err
-
-
-def test_winograd_refuses_other_kernels():
-    x = np.ones((1, 1, 6, 6))
-    for kw in (dict(weight=np.ones((1, 1, 5, 5))), dict(weight=np.ones((1, 1, 3, 3)), stride=2),
-               dict(weight=np.ones((1, 1, 3, 3)), dilation=2)):
-        with pytest.raises(ValueError, match="method='winograd'"):
-            conv.conv2d(x, method="winograd", **kw)
-
-
 @TORCH
 @given(data=st.data(), seed=st.integers(0, 2**16))
 def test_conv1d_equals_torch(data, seed):
@@ -359,22 +314,6 @@ def test_backward_equals_torch_autograd(case, seed):
     np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(gw, wt.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(gb, bt.grad.numpy(), atol=1e-10)
-
-
-def test_backward_winograd_path_equals_torch():
-    """Large enough for the input gradient to go through the fast forward path."""
-    rng = _rng(3)
-    x = rng.standard_normal((2, 32, 16, 16)).astype(np.float32)
-    w = rng.standard_normal((32, 32, 3, 3)).astype(np.float32)
-    xt, wt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(w).requires_grad_()
-    y = F.conv2d(xt, wt, padding=1)
-    g = rng.standard_normal(tuple(y.shape)).astype(np.float32)
-    y.backward(torch.from_numpy(g))
-    gx, gw, gb = conv.conv2d_backward(g, x, w, padding=1)
-    assert gx.dtype == gw.dtype == np.float32
-    np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-4 * np.sqrt(32 * 9) * 16)
-    np.testing.assert_allclose(gw, wt.grad.numpy(), atol=1e-4 * np.sqrt(2 * 256) * 16)
-    np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)), rtol=1e-4)
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(dilation=2, groups=2),
@@ -571,20 +510,6 @@ def test_empty_input_is_rejected():
         conv.correlate1d(np.ones(0), [1.0])
 
 
-@FEW
-@given(case=conv2d_cases(max_size=8), seed=st.integers(0, 2**16))
-def test_im2col_cache_blocked_path_equals_torch(case, seed):
-    """Large layers build their columns a few output rows at a time; force that path here."""
-    x, w, b, kw = _make(dict(case, dtype=np.float64), seed)
-    saved = conv_fast._BLOCK_ELEMENTS
-    conv_fast._BLOCK_ELEMENTS = 1  # one output row per block, every image and every row a block
-    try:
-        out = conv.conv2d(x, w, b, method="im2col", **kw)
-    finally:
-        conv_fast._BLOCK_ELEMENTS = saved
-    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
-
-
 def test_im2col_col2im_match_torch_unfold_fold():
     rng = _rng(11)
     x = rng.standard_normal((2, 3, 7, 8))
@@ -595,19 +520,3 @@ def test_im2col_col2im_match_torch_unfold_fold():
     expected = F.fold(torch.from_numpy(c), output_size=(7, 8), **kw).numpy()
     np.testing.assert_allclose(conv.col2im(c, (7, 8), **kw), expected, atol=1e-12)
     np.testing.assert_allclose(conv.col2im(c, x.shape, **kw), expected, atol=1e-12)
-
-
-@FEW
-@given(case=winograd_cases(), seed=st.integers(0, 2**16), m=st.sampled_from([2, 4]))
-def test_winograd_weight_gradient_equals_torch(case, seed, m):
-    """The transposed Winograd formula used by conv2d_backward for large 3x3 layers."""
-    x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
-    geom = shapes.geometry(x.shape[2:], 3, padding=kw["padding"])
-    xt, wt = torch.from_numpy(x), torch.from_numpy(w).requires_grad_()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        y = F.conv2d(xt, wt, padding=kw["padding"], groups=kw["groups"])
-    g = _rng(seed + 2).standard_normal(tuple(y.shape))
-    y.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(conv_fast._winograd_weight_grad(g, x, geom, kw["groups"], m=m),
-                               wt.grad.numpy(), atol=1e-9)

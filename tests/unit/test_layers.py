@@ -284,3 +284,14 @@ def test_bad_input_errors_name_the_argument():
         L.to_torch(L.ReLU())
     with pytest.raises(TypeError, match="no NumPy twin"):
         L.from_torch(nn.Sequential(nn.Sigmoid()))
+
+
+def test_numeric_gradient_is_the_central_difference_and_checks_its_arguments():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(L.numeric_gradient(lambda v: float((v ** 3).sum()), x),
+                               3 * x ** 2, rtol=1e-8)
+    assert np.array_equal(x, [0.5, -1.0, 2.0]), "x must not be modified"
+    with pytest.raises(TypeError, match=r"\bf\b"):
+        L.numeric_gradient(3.0, x)
+    with pytest.raises(ValueError, match="eps"):
+        L.numeric_gradient(np.sum, x, eps=0)

@@ -1,0 +1,248 @@
+"""Tests of helpers.conv_fast: every fast path against torch, and the rule behind "auto".
+
+The fast paths are reached through ``conv.conv2d(method=...)`` and ``conv.conv2d_backward``
+where a public call selects them, and called directly (with a ``shapes.Geometry``) where only
+a size threshold would: the wide and blocked im2col, Winograd F(4x4, 3x3), the tap-by-tap
+stride-1 backward.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import conv, conv_fast, shapes
+
+FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TORCH = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+def _tol(dtype, k, x, w):
+    """Absolute tolerance for a sum of k products, scaled by the size of the numbers."""
+    scale = float(np.abs(x).max() * np.abs(w).max()) + 1e-30
+    return (1e-4 if dtype == np.float32 else 1e-10) * np.sqrt(k) * scale
+
+
+def _torch_conv(fn, x, w, b, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about even kernels with padding="same"
+        t = fn(torch.from_numpy(x.astype(np.float64)), torch.from_numpy(w.astype(np.float64)),
+               None if b is None else torch.from_numpy(b.astype(np.float64)), **kw)
+    return t.numpy()
+
+
+def _make(case, seed):
+    rng = _rng(seed)
+    x = rng.standard_normal(case["x"]).astype(case["dtype"])
+    w = rng.standard_normal(case["w"]).astype(case["dtype"])
+    b = rng.standard_normal(case["w"][0]).astype(case["dtype"]) if case["bias"] else None
+    kw = {k: case[k] for k in ("stride", "padding", "dilation", "groups")}
+    return x, w, b, kw
+
+
+@st.composite
+def conv2d_cases(draw, stride1=False):
+    """A float64 layer without bias: groups, any kernel, stride, dilation and int padding."""
+    groups = draw(st.integers(1, 3))
+    c_in, c_out = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = (1, 1) if stride1 else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    size = [max(1, d * (k - 1) + 1 - 2 * p + draw(st.integers(0, 5)))
+            for k, d, p in zip(kernel, dilation, padding, strict=True)]
+    return dict(x=(draw(st.integers(1, 2)), c_in, *size), w=(c_out, c_in // groups, *kernel),
+                stride=stride, padding=padding, dilation=dilation, groups=groups,
+                dtype=np.float64, bias=False)
+
+
+def _geometry(x, w, kw):
+    return shapes.geometry(x.shape[2:], w.shape[2:], kw["stride"], kw["padding"],
+                           kw["dilation"])
+
+
+# --------------------------------------------------------------------------------------------
+# The rule behind method="auto"
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("x", "w", "kw", "expected"), [
+    ((1, 64, 56, 56), (64, 64, 3, 3), {}, "winograd"),  # a VGG/ResNet 3x3 layer
+    ((1, 64, 56, 56), (64, 64, 3, 3), {"stride": 2}, "im2col"),
+    ((1, 64, 56, 56), (64, 64, 3, 3), {"dilation": 2}, "im2col"),
+    ((1, 16, 56, 56), (64, 16, 3, 3), {}, "im2col"),  # too few channels to pay off
+    ((1, 64, 8, 8), (64, 64, 3, 3), {}, "im2col"),  # too few pixels
+    ((1, 1, 28, 28), (6, 1, 5, 5), {}, "im2col"),  # LeNet's C1
+    ((64, 56, 56), (64, 64, 3, 3), {}, "winograd"),  # unbatched input
+])
+def test_choose_conv_method(x, w, kw, expected):
+    assert conv_fast.choose_conv_method(np.zeros(x), np.zeros(w), **kw) == expected
+
+
+def test_auto_runs_the_chosen_method():
+    rng = _rng(0)
+    x = rng.standard_normal((1, 32, 16, 16)).astype(np.float32)
+    w = rng.standard_normal((8, 32, 3, 3)).astype(np.float32)
+    method = conv_fast.choose_conv_method(x, w)
+    assert method == "winograd"
+    np.testing.assert_array_equal(conv.conv2d(x, w), conv.conv2d(x, w, method=method))
+
+
+@pytest.mark.parametrize(("args", "error", "name"), [
+    ((np.zeros((1, 4)), np.zeros((1, 1, 3, 3))), ValueError, "x"),
+    ((np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3))), ValueError, "weight"),
+    ((np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), 0), ValueError, "stride"),
+    ((np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), 1, 1.5), TypeError, "dilation"),
+    ((torch.zeros(1, 1, 4, 4), np.zeros((1, 1, 3, 3))), TypeError, "x"),
+])
+def test_choose_conv_method_bad_input(args, error, name):
+    with pytest.raises(error, match=rf"\b{name}\b"):
+        conv_fast.choose_conv_method(*args)
+
+
+# --------------------------------------------------------------------------------------------
+# wide im2col and FFT, called directly
+# --------------------------------------------------------------------------------------------
+@FEW
+@given(case=conv2d_cases(stride1=True), seed=st.integers(0, 2**16))
+def test_im2col_wide_equals_torch(case, seed):
+    x, w, _, kw = _make(case, seed)
+    out = conv_fast._conv2d_im2col_wide(x, w, _geometry(x, w, kw), kw["groups"])
+    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
+
+
+@FEW
+@given(case=conv2d_cases(), seed=st.integers(0, 2**16))
+def test_fft_equals_torch(case, seed):
+    x, w, _, kw = _make(case, seed)
+    out = conv_fast._conv2d_fft(x, w, _geometry(x, w, kw), kw["groups"])
+    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
+
+
+@st.composite
+def winograd_cases(draw):
+    groups = draw(st.integers(1, 2))
+    c_in, c_out = groups * draw(st.integers(1, 4)), groups * draw(st.integers(1, 4))
+    padding = draw(st.sampled_from([0, 1, 2, (0, 1), (2, 0), "same", "valid"]))
+    pads = (0, 0) if isinstance(padding, str) else np.broadcast_to(padding, 2)
+    h = max(1, 3 - 2 * int(pads[0]) + draw(st.integers(0, 9)))
+    w = max(1, 3 - 2 * int(pads[1]) + draw(st.integers(0, 9)))
+    return dict(x=(draw(st.integers(1, 2)), c_in, h, w), w=(c_out, c_in // groups, 3, 3),
+                stride=1, padding=padding, dilation=1, groups=groups,
+                dtype=draw(st.sampled_from([np.float32, np.float64])), bias=draw(st.booleans()))
+
+
+@TORCH
+@given(case=winograd_cases(), seed=st.integers(0, 2**16))
+def test_winograd_equals_torch(case, seed):
+    x, w, b, kw = _make(case, seed)
+    expected = _torch_conv(F.conv2d, x, w, b, **kw)
+    out = conv.conv2d(x, w, b, method="winograd", **kw)
+    assert out.shape == expected.shape and out.dtype == case["dtype"]
+    k = case["w"][1] * 9
+    np.testing.assert_allclose(out, expected, rtol=0, atol=_tol(case["dtype"], k, x, w) + (
+        0 if b is None else 1e-6 * np.abs(b).max()))
+
+
+def test_winograd_float32_accuracy_is_close_to_torch():
+    """F(2x2, 3x3) in float32 stays within a few times torch's own float32 error."""
+    rng = _rng(0)
+    x = rng.standard_normal((2, 32, 20, 20)).astype(np.float32)
+    w = rng.standard_normal((16, 32, 3, 3)).astype(np.float32)
+    exact = _torch_conv(F.conv2d, x, w, None, padding=1)
+    torch_err = np.abs(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+                       - exact).max()
+    ours = np.abs(conv.conv2d(x, w, padding=1, method="winograd") - exact).max()
+    assert ours <= 5 * torch_err
+
+
+def test_winograd_refuses_other_kernels():
+    x = np.ones((1, 1, 6, 6))
+    for kw in (dict(weight=np.ones((1, 1, 5, 5))), dict(weight=np.ones((1, 1, 3, 3)), stride=2),
+               dict(weight=np.ones((1, 1, 3, 3)), dilation=2)):
+        with pytest.raises(ValueError, match="method='winograd'"):
+            conv.conv2d(x, method="winograd", **kw)
+
+
+
+def test_backward_winograd_path_equals_torch():
+    """Large enough for the input gradient to go through the fast forward path."""
+    rng = _rng(3)
+    x = rng.standard_normal((2, 32, 16, 16)).astype(np.float32)
+    w = rng.standard_normal((32, 32, 3, 3)).astype(np.float32)
+    xt, wt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(w).requires_grad_()
+    y = F.conv2d(xt, wt, padding=1)
+    g = rng.standard_normal(tuple(y.shape)).astype(np.float32)
+    y.backward(torch.from_numpy(g))
+    gx, gw, gb = conv.conv2d_backward(g, x, w, padding=1)
+    assert gx.dtype == gw.dtype == np.float32
+    np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-4 * np.sqrt(32 * 9) * 16)
+    np.testing.assert_allclose(gw, wt.grad.numpy(), atol=1e-4 * np.sqrt(2 * 256) * 16)
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)), rtol=1e-4)
+
+
+
+@FEW
+@given(case=conv2d_cases(), seed=st.integers(0, 2**16), bias=st.booleans())
+def test_im2col_cache_blocked_path_equals_torch(case, seed, bias):
+    """Large layers build their columns a few output rows at a time; force that path here."""
+    x, w, b, kw = _make(dict(case, bias=bias), seed)
+    saved = conv_fast._BLOCK_ELEMENTS
+    conv_fast._BLOCK_ELEMENTS = 1  # one output row per block, every image and every row a block
+    try:
+        out = conv.conv2d(x, w, b, method="im2col", **kw)
+    finally:
+        conv_fast._BLOCK_ELEMENTS = saved
+    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
+
+
+
+@FEW
+@given(case=winograd_cases(), seed=st.integers(0, 2**16), m=st.sampled_from([2, 4]))
+def test_winograd_weight_gradient_equals_torch(case, seed, m):
+    """The transposed Winograd formula used by conv2d_backward for large 3x3 layers."""
+    x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
+    geom = _geometry(x, w, kw)
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w).requires_grad_()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = F.conv2d(xt, wt, padding=kw["padding"], groups=kw["groups"])
+    g = _rng(seed + 2).standard_normal(tuple(y.shape))
+    y.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(conv_fast._winograd_weight_grad(g, x, geom, kw["groups"], m=m),
+                               wt.grad.numpy(), atol=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# Winograd F(4x4, 3x3) and the stride-1 backward, called directly
+# --------------------------------------------------------------------------------------------
+@FEW
+@given(case=winograd_cases(), seed=st.integers(0, 2**16))
+def test_winograd_f4_equals_torch(case, seed):
+    """The larger tiles (fewer multiplications, larger constants) give the same numbers."""
+    x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
+    out = conv_fast._conv2d_winograd(x, w, _geometry(x, w, kw), kw["groups"], m=4)
+    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-9)
+
+
+@FEW
+@given(case=conv2d_cases(stride1=True), seed=st.integers(0, 2**16))
+def test_backward_taps_equals_torch(case, seed):
+    """Both gradients tap by tap on flat planes, for any kernel, dilation and padding."""
+    x, w, _, kw = _make(case, seed)
+    xt = torch.from_numpy(x).requires_grad_()
+    wt = torch.from_numpy(w).requires_grad_()
+    y = F.conv2d(xt, wt, **kw)
+    g = _rng(seed + 1).standard_normal(tuple(y.shape))
+    y.backward(torch.from_numpy(g))
+    gx, gw = conv_fast._backward_taps(g, x, w, _geometry(x, w, kw), kw["groups"])
+    np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(gw, wt.grad.numpy(), atol=1e-10)
