@@ -45,15 +45,31 @@ def test_resnet50_torchvision_stride_costs_more_multiply_adds():
             == models.count_params(on_meta(A.resnet50)))
 
 
-@pytest.mark.parametrize("depth", [18, 50])
-def test_resnet_computes_what_torchvision_computes_with_its_weights(depth):
+def test_resnet_computes_what_torchvision_computes_with_its_weights():
     torch.manual_seed(0)
-    theirs = getattr(torchvision.models, f"resnet{depth}")(num_classes=7).eval()
-    ours = A.ResNet(depth, num_classes=7).eval()
+    theirs = torchvision.models.resnet18(num_classes=7).eval()
+    ours = A.ResNet(18, num_classes=7).eval()
     ours.load_state_dict(theirs.state_dict())
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         torch.testing.assert_close(ours(x), theirs(x))
+
+
+def test_bottleneck_computes_what_torchvision_computes():
+    from torchvision.models.resnet import Bottleneck as TvBottleneck
+
+    torch.manual_seed(1)
+    down = nn.Sequential(nn.Conv2d(256, 512, 1, 2, bias=False), nn.BatchNorm2d(512))
+    theirs = TvBottleneck(256, 128, stride=2, downsample=down)
+    for m in theirs.modules():  # non-trivial batch-norm statistics
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-1, 1)
+            m.running_var.uniform_(0.5, 2)
+    ours = A.Bottleneck(256, 128, stride=2)
+    ours.load_state_dict(theirs.state_dict())
+    x = torch.randn(2, 256, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(ours.eval()(x), theirs.eval()(x))
 
 
 def test_basic_block_identity_and_projection_shortcuts():
