@@ -2,8 +2,8 @@
 
 LeNet-5 (LeCun et al. 1998), AlexNet (Krizhevsky et al. 2012), ZFNet (Zeiler and Fergus 2014),
 VGG A-E (Simonyan and Zisserman 2015), Network in Network (Lin et al. 2014), GoogLeNet
-(Szegedy et al. 2015), ResNet (He et al. 2016) and MobileNet v1 (Howard et al. 2017), each
-built as the paper's table states it, and :func:`layer_summary`,
+(Szegedy et al. 2015), ResNet (He et al. 2016) and MobileNet v1/v2 (Howard et al. 2017;
+Sandler et al. 2018), each built as the paper's table states it, and :func:`layer_summary`,
 which reads any model layer by layer (output shapes, parameters, multiply-adds). The small
 networks of the first chapters are in :mod:`helpers.models`; output sizes come from
 :func:`helpers.shapes.conv_output_size`.
@@ -25,6 +25,7 @@ from helpers.models import AddChannel
 __all__ = [
     "GOOGLENET_TABLE",
     "MOBILENET_V1",
+    "MOBILENET_V2",
     "RESNET_CONFIGS",
     "RESNET_PAPER_GFLOPS",
     "VGG_CONFIGS",
@@ -32,9 +33,11 @@ __all__ = [
     "Bottleneck",
     "GoogLeNet",
     "Inception",
+    "InvertedResidual",
     "ResNet",
     "depthwise_separable",
     "mobilenet_v1",
+    "mobilenet_v2",
     "resnet18",
     "resnet34",
     "resnet50",
@@ -867,4 +870,70 @@ def mobilenet_v1(num_classes: int = 1000, in_channels: int = 3) -> nn.Sequential
         c_in = c_out
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                nn.Linear(c_in, as_int(num_classes, "num_classes", 1))]
+    return nn.Sequential(*layers)
+
+
+class InvertedResidual(nn.Module):
+    """MobileNet v2's block (Sandler et al. 2018): expand 1x1, depthwise 3x3, project 1x1.
+
+    conv1x1 (``expand_ratio * in_channels`` maps; left out when the ratio is 1) - BN - ReLU6,
+    depthwise conv3x3 (stride) - BN - ReLU6, conv1x1 to ``out_channels`` - BN with no
+    activation (the *linear bottleneck*), plus the input when stride is 1 and the channels
+    agree (the shortcut joins the narrow ends, the inverse of ResNet's bottleneck).
+
+    Examples
+    --------
+    >>> block = InvertedResidual(24, 24, stride=1, expand_ratio=6)
+    >>> block.use_shortcut, block(torch.zeros(1, 24, 8, 8)).shape
+    (True, torch.Size([1, 24, 8, 8]))
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int, expand_ratio: int):
+        super().__init__()
+        c_in, c_out = as_int(in_channels, "in_channels", 1), as_int(out_channels, "out_channels", 1)
+        stride, ratio = as_int(stride, "stride", 1), as_int(expand_ratio, "expand_ratio", 1)
+        hidden = c_in * ratio
+        layers: list[nn.Module] = []
+        if ratio != 1:
+            layers += [nn.Conv2d(c_in, hidden, 1, bias=False), nn.BatchNorm2d(hidden),
+                       nn.ReLU6(inplace=True)]
+        layers += [nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
+                   nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True),
+                   nn.Conv2d(hidden, c_out, 1, bias=False), nn.BatchNorm2d(c_out)]
+        self.conv = nn.Sequential(*layers)
+        self.use_shortcut = stride == 1 and c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.use_shortcut else self.conv(x)
+
+
+MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                (6, 160, 3, 2), (6, 320, 1, 1))
+"""MobileNet v2's Table 2: (expansion t, output channels c, repeats n, first stride s)."""
+
+
+def mobilenet_v2(num_classes: int = 1000, in_channels: int = 3) -> nn.Sequential:
+    """MobileNet v2 (Sandler et al. 2018, width 1.0, 224x224): 3.5 M parameters, 300 M MACs.
+
+    conv3x3/2 (32) - BN - ReLU6, the inverted residual blocks of :data:`MOBILENET_V2`,
+    conv1x1 (1280) - BN - ReLU6, global average pooling, dropout 0.2 and a linear layer; the
+    same layers (and parameter count) as ``torchvision.models.mobilenet_v2``.
+
+    Examples
+    --------
+    >>> with torch.device("meta"):
+    ...     net = mobilenet_v2()
+    >>> sum(p.numel() for p in net.parameters())
+    3504872
+    """
+    layers: list[nn.Module] = [nn.Conv2d(as_int(in_channels, "in_channels", 1), 32, 3, 2, 1,
+                                         bias=False), nn.BatchNorm2d(32), nn.ReLU6(inplace=True)]
+    c_in = 32
+    for t, c, n, s in MOBILENET_V2:
+        for i in range(n):
+            layers.append(InvertedResidual(c_in, c, s if i == 0 else 1, t))
+            c_in = c
+    layers += [nn.Conv2d(c_in, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.ReLU6(inplace=True),
+               nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2),
+               nn.Linear(1280, as_int(num_classes, "num_classes", 1))]
     return nn.Sequential(*layers)

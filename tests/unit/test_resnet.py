@@ -144,3 +144,17 @@ def test_bad_arguments():
         A.small_resnet(0)
     with pytest.raises(TypeError, match="in_channels"):
         A.depthwise_separable(3.5, 4)
+
+
+def test_mobilenet_v2_matches_torchvision_layer_by_layer():
+    ours, theirs = on_meta(A.mobilenet_v2), on_meta(torchvision.models.mobilenet_v2)
+    assert models.count_params(ours) == models.count_params(theirs) == 3_504_872
+
+    def convs(net):
+        return [(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.groups)
+                for m in net.modules() if isinstance(m, nn.Conv2d)]
+
+    assert convs(ours) == convs(theirs)
+    assert abs(gmacs(ours) * 1e3 - 300) < 2  # Sandler et al. 2018: 300 million multiply-adds
+    shortcuts = [b.use_shortcut for b in ours if isinstance(b, A.InvertedResidual)]
+    assert sum(shortcuts) == 10  # repeats after the first of each group: 1+2+3+2+2+0
