@@ -1,8 +1,9 @@
 """The classic convolutional networks of the lectures, with their published tables.
 
 LeNet-5 (LeCun et al. 1998), AlexNet (Krizhevsky et al. 2012), ZFNet (Zeiler and Fergus 2014),
-VGG A-E (Simonyan and Zisserman 2015), Network in Network (Lin et al. 2014) and GoogLeNet
-(Szegedy et al. 2015), each built as the paper's table states it, and :func:`layer_summary`,
+VGG A-E (Simonyan and Zisserman 2015), Network in Network (Lin et al. 2014), GoogLeNet
+(Szegedy et al. 2015), ResNet (He et al. 2016) and MobileNet v1/v2 (Howard et al. 2017;
+Sandler et al. 2018), each built as the paper's table states it, and :func:`layer_summary`,
 which reads any model layer by layer (output shapes, parameters, multiply-adds). The small
 networks of the first chapters are in :mod:`helpers.models`; output sizes come from
 :func:`helpers.shapes.conv_output_size`.
@@ -23,9 +24,24 @@ from helpers.models import AddChannel
 
 __all__ = [
     "GOOGLENET_TABLE",
+    "MOBILENET_V1",
+    "MOBILENET_V2",
+    "RESNET_CONFIGS",
+    "RESNET_PAPER_GFLOPS",
     "VGG_CONFIGS",
+    "BasicBlock",
+    "Bottleneck",
     "GoogLeNet",
     "Inception",
+    "InvertedResidual",
+    "ResNet",
+    "depthwise_separable",
+    "mobilenet_v1",
+    "mobilenet_v2",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "small_resnet",
     "alexnet",
     "googlenet",
     "layer_summary",
@@ -553,3 +569,371 @@ def layer_summary(model: nn.Module, input_size: Sequence[int], depth: int | None
     for key, row in merged.items():
         row["output_shape"] = group_shapes.get(key, row["output_shape"])
     return list(merged.values())
+
+
+# --------------------------------------------------------------------------------------------
+# ResNet (He et al. 2016)
+# --------------------------------------------------------------------------------------------
+def _conv_bn(c_in: int, c_out: int, kernel: int, stride: int = 1) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, kernel, stride, padding=kernel // 2, bias=False),
+            nn.BatchNorm2d(c_out)]
+
+
+def _shortcut(c_in: int, c_out: int, stride: int, shortcut: str) -> nn.Module | None:
+    """``None`` for the identity; a 1x1 convolution with batch norm (the paper's option B)."""
+    check_choice(shortcut, "shortcut", ("auto", "identity", "projection"))
+    needs_projection = stride != 1 or c_in != c_out
+    if shortcut == "identity" and needs_projection:
+        raise ValueError(f"an identity shortcut needs stride 1 and equal channels, got "
+                         f"{c_in} -> {c_out} with stride {stride}")
+    if shortcut == "projection" or needs_projection:
+        return nn.Sequential(*_conv_bn(c_in, c_out, 1, stride))
+    return None
+
+
+class BasicBlock(nn.Module):
+    """The residual block of ResNet-18/34: ``relu(F(x) + shortcut(x))`` with two 3x3 convolutions.
+
+    ``F`` is conv3x3 (stride) - batch norm - ReLU - conv3x3 - batch norm. The shortcut is the
+    identity when the shapes agree, else a 1x1 convolution with stride and batch norm (the
+    projection, option B of the paper). Module names follow torchvision (``conv1``, ``bn1``,
+    ``conv2``, ``bn2``, ``downsample``), so its weights load into this block and back.
+    ``residual=False`` drops the shortcut: the *plain* block of the paper's comparison.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    stride : int
+        Of the first convolution (and of the projection).
+    shortcut : {"auto", "identity", "projection"}
+        "auto": identity when possible, projection otherwise.
+    residual : bool
+
+    Examples
+    --------
+    >>> block = BasicBlock(64, 128, stride=2)
+    >>> block(torch.zeros(1, 64, 56, 56)).shape
+    torch.Size([1, 128, 28, 28])
+    >>> sum(p.numel() for p in block.downsample.parameters())  # 1x1 conv + batch norm
+    8448
+    """
+
+    expansion = 1
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
+                 shortcut: str = "auto", residual: bool = True):
+        super().__init__()
+        c_in, c_out = as_int(in_channels, "in_channels", 1), as_int(out_channels, "out_channels", 1)
+        stride = as_int(stride, "stride", 1)
+        self.conv1, self.bn1 = _conv_bn(c_in, c_out, 3, stride)
+        self.conv2, self.bn2 = _conv_bn(c_out, c_out, 3)
+        self.relu = nn.ReLU(inplace=True)
+        self.residual = _as_flag(residual, "residual")
+        self.downsample = _shortcut(c_in, c_out, stride, shortcut) if self.residual else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.residual:
+            out = out + (x if self.downsample is None else self.downsample(x))
+        return self.relu(out)
+
+
+class Bottleneck(nn.Module):
+    """The residual block of ResNet-50/101/152: 1x1 reduce, 3x3, 1x1 expand (x4), plus shortcut.
+
+    ``F`` is conv1x1 (``width`` maps) - BN - ReLU - conv3x3 (``width``) - BN - ReLU - conv1x1
+    (``4 * width``) - BN; the output is ``relu(F(x) + shortcut(x))``. The 1x1 layers make the
+    3x3 layer work on ``width`` maps only, so the block costs about what a basic block on
+    ``width`` maps costs while carrying ``4 * width`` maps. The paper strides the first 1x1
+    convolution; torchvision (and later "ResNet v1.5") strides the 3x3 one, which keeps the
+    parameters and costs more multiply-adds: ``stride_on`` chooses.
+
+    Parameters
+    ----------
+    in_channels, width : int
+        The block outputs ``4 * width`` channels.
+    stride : int
+    shortcut : {"auto", "identity", "projection"}
+    stride_on : {"3x3", "1x1"}
+        "3x3" as torchvision, "1x1" as the paper.
+    residual : bool
+
+    Examples
+    --------
+    >>> block = Bottleneck(256, 64)
+    >>> block(torch.zeros(1, 256, 56, 56)).shape, block.downsample is None
+    (torch.Size([1, 256, 56, 56]), True)
+    """
+
+    expansion = 4
+
+    def __init__(self, in_channels: int, width: int, stride: int = 1, shortcut: str = "auto",
+                 stride_on: str = "3x3", residual: bool = True):
+        super().__init__()
+        c_in, width = as_int(in_channels, "in_channels", 1), as_int(width, "width", 1)
+        stride = as_int(stride, "stride", 1)
+        check_choice(stride_on, "stride_on", ("3x3", "1x1"))
+        s1, s3 = (stride, 1) if stride_on == "1x1" else (1, stride)
+        self.conv1, self.bn1 = _conv_bn(c_in, width, 1, s1)
+        self.conv2, self.bn2 = _conv_bn(width, width, 3, s3)
+        self.conv3, self.bn3 = _conv_bn(width, 4 * width, 1)
+        self.relu = nn.ReLU(inplace=True)
+        self.residual = _as_flag(residual, "residual")
+        self.downsample = (_shortcut(c_in, 4 * width, stride, shortcut) if self.residual
+                           else None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        if self.residual:
+            out = out + (x if self.downsample is None else self.downsample(x))
+        return self.relu(out)
+
+
+def _as_flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+RESNET_CONFIGS = {  # depth: (block, blocks per stage), He et al. 2016, Table 1
+    18: ("basic", (2, 2, 2, 2)),
+    34: ("basic", (3, 4, 6, 3)),
+    50: ("bottleneck", (3, 4, 6, 3)),
+    101: ("bottleneck", (3, 4, 23, 3)),
+    152: ("bottleneck", (3, 8, 36, 3)),
+}
+"""ResNet's Table 1: the block kind and the number of blocks in stages conv2_x ... conv5_x."""
+
+RESNET_PAPER_GFLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+"""Table 1's "FLOPs" per 224x224 image in units of 1e9; the paper counts multiply-adds."""
+
+
+class ResNet(nn.Module):
+    """ResNet for 224x224 images (He et al. 2016, Table 1), named as torchvision's.
+
+    Stem: conv7x7/2 (64) - BN - ReLU - maxpool3x3/2; four stages of blocks with 64, 128, 256,
+    512 base channels (the first block of stages 2-4 halves the size with stride 2 and a
+    projection shortcut); global average pooling; one fully connected layer.
+
+    Parameters
+    ----------
+    depth : {18, 34, 50, 101, 152}
+    num_classes : int
+    in_channels : int
+    stride_on : {"3x3", "1x1"}
+        Where bottleneck blocks stride (see :class:`Bottleneck`).
+    residual : bool
+        ``False`` gives the paper's *plain* network: the same layers without shortcuts.
+
+    Examples
+    --------
+    >>> with torch.device("meta"):
+    ...     net = ResNet(18)
+    >>> sum(p.numel() for p in net.parameters())
+    11689512
+    """
+
+    def __init__(self, depth: int = 18, num_classes: int = 1000, in_channels: int = 3,
+                 stride_on: str = "3x3", residual: bool = True):
+        super().__init__()
+        depth = as_int(depth, "depth")
+        if depth not in RESNET_CONFIGS:
+            raise ValueError(f"depth must be one of {sorted(RESNET_CONFIGS)}, got {depth}")
+        kind, counts = RESNET_CONFIGS[depth]
+        num_classes = as_int(num_classes, "num_classes", 1)
+        check_choice(stride_on, "stride_on", ("3x3", "1x1"))
+        self.conv1 = nn.Conv2d(as_int(in_channels, "in_channels", 1), 64, 7, 2, 3, bias=False)
+        self.bn1, self.relu = nn.BatchNorm2d(64), nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        c_in = 64
+        for stage, (width, n) in enumerate(zip((64, 128, 256, 512), counts, strict=True), start=1):
+            blocks = []
+            for i in range(n):
+                stride = 2 if stage > 1 and i == 0 else 1
+                if kind == "basic":
+                    blocks.append(BasicBlock(c_in, width, stride, residual=residual))
+                    c_in = width
+                else:
+                    blocks.append(Bottleneck(c_in, width, stride, stride_on=stride_on,
+                                             residual=residual))
+                    c_in = 4 * width
+            setattr(self, f"layer{stage}", nn.Sequential(*blocks))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c_in, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        for stage in (self.layer1, self.layer2, self.layer3, self.layer4):
+            x = stage(x)
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def resnet18(num_classes: int = 1000) -> ResNet:
+    """ResNet-18: basic blocks (2, 2, 2, 2); 11.7 million parameters, 1.8e9 multiply-adds."""
+    return ResNet(18, num_classes)
+
+
+def resnet34(num_classes: int = 1000) -> ResNet:
+    """ResNet-34: basic blocks (3, 4, 6, 3); 21.8 million parameters, 3.6e9 multiply-adds."""
+    return ResNet(34, num_classes)
+
+
+def resnet50(num_classes: int = 1000, stride_on: str = "3x3") -> ResNet:
+    """ResNet-50: bottleneck blocks (3, 4, 6, 3); 25.6 million parameters.
+
+    3.8e9 multiply-adds with the paper's ``stride_on="1x1"``, 4.1e9 with torchvision's "3x3".
+    """
+    return ResNet(50, num_classes, stride_on=stride_on)
+
+
+def small_resnet(blocks_per_stage: int, residual: bool = True, widths: Sequence[int] = (16, 32, 64),
+                 in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+    """The paper's small ResNet for CIFAR-10 (Section 4.2), ``6n + 2`` weighted layers.
+
+    conv3x3 (``widths[0]``) - BN - ReLU, then three stages of ``n`` basic blocks on
+    ``widths`` channels (stride 2 at the start of stages 2 and 3, projection shortcuts there),
+    global average pooling and a linear layer. ``residual=False`` is the plain twin with the
+    same layers, for the degradation experiment.
+
+    Examples
+    --------
+    >>> net = small_resnet(3)  # ResNet-20 (with 16, 32, 64 channels)
+    >>> net(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
+    """
+    n = as_int(blocks_per_stage, "blocks_per_stage", 1)
+    widths = as_int_sequence(widths, "widths")
+    layers: list[nn.Module] = [*_conv_bn(as_int(in_channels, "in_channels", 1), widths[0], 3),
+                               nn.ReLU(inplace=True)]
+    c_in = widths[0]
+    for stage, width in enumerate(widths):
+        for i in range(n):
+            stride = 2 if stage > 0 and i == 0 else 1
+            layers.append(BasicBlock(c_in, width, stride, residual=residual))
+            c_in = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+               nn.Linear(c_in, as_int(num_classes, "num_classes", 1))]
+    return nn.Sequential(*layers)
+
+
+# --------------------------------------------------------------------------------------------
+# MobileNet (Howard et al. 2017; Sandler et al. 2018): depthwise-separable convolutions
+# --------------------------------------------------------------------------------------------
+def depthwise_separable(in_channels: int, out_channels: int, stride: int = 1,
+                        activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
+    """MobileNet's block: a depthwise 3x3 convolution (one filter per channel), then a 1x1 one.
+
+    dw3x3 (stride, ``groups=in_channels``) - BN - ReLU - conv1x1 - BN - ReLU. A standard 3x3
+    convolution costs ``9 C_in C_out`` multiply-adds per output position; this block costs
+    ``9 C_in + C_in C_out``, a ratio of ``1 / C_out + 1 / 9``.
+
+    Examples
+    --------
+    >>> block = depthwise_separable(32, 64)
+    >>> sum(m.weight.numel() for m in block if isinstance(m, nn.Conv2d))  # 9 * 32 + 32 * 64
+    2336
+    """
+    c_in, c_out = as_int(in_channels, "in_channels", 1), as_int(out_channels, "out_channels", 1)
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_in, 3, as_int(stride, "stride", 1), 1, groups=c_in, bias=False),
+        nn.BatchNorm2d(c_in), activation(),
+        nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out), activation())
+
+
+MOBILENET_V1 = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1),
+                (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1))
+"""(output channels, stride) of MobileNet v1's 13 depthwise-separable blocks (its Table 1)."""
+
+
+def mobilenet_v1(num_classes: int = 1000, in_channels: int = 3) -> nn.Sequential:
+    """MobileNet v1 (Howard et al. 2017, Table 1, width 1.0, 224x224): 4.2 M parameters.
+
+    conv3x3/2 (32) - BN - ReLU, the 13 blocks of :data:`MOBILENET_V1`, global average
+    pooling, a linear layer. The paper reports 569 million multiply-adds and 4.2 million
+    parameters.
+
+    Examples
+    --------
+    >>> with torch.device("meta"):
+    ...     net = mobilenet_v1()
+    >>> round(sum(p.numel() for p in net.parameters()) / 1e6, 1)
+    4.2
+    """
+    layers: list[nn.Module] = [nn.Conv2d(as_int(in_channels, "in_channels", 1), 32, 3, 2, 1,
+                                         bias=False), nn.BatchNorm2d(32), nn.ReLU()]
+    c_in = 32
+    for c_out, stride in MOBILENET_V1:
+        layers.append(depthwise_separable(c_in, c_out, stride))
+        c_in = c_out
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+               nn.Linear(c_in, as_int(num_classes, "num_classes", 1))]
+    return nn.Sequential(*layers)
+
+
+class InvertedResidual(nn.Module):
+    """MobileNet v2's block (Sandler et al. 2018): expand 1x1, depthwise 3x3, project 1x1.
+
+    conv1x1 (``expand_ratio * in_channels`` maps; left out when the ratio is 1) - BN - ReLU6,
+    depthwise conv3x3 (stride) - BN - ReLU6, conv1x1 to ``out_channels`` - BN with no
+    activation (the *linear bottleneck*), plus the input when stride is 1 and the channels
+    agree (the shortcut joins the narrow ends, the inverse of ResNet's bottleneck).
+
+    Examples
+    --------
+    >>> block = InvertedResidual(24, 24, stride=1, expand_ratio=6)
+    >>> block.use_shortcut, block(torch.zeros(1, 24, 8, 8)).shape
+    (True, torch.Size([1, 24, 8, 8]))
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int, expand_ratio: int):
+        super().__init__()
+        c_in, c_out = as_int(in_channels, "in_channels", 1), as_int(out_channels, "out_channels", 1)
+        stride, ratio = as_int(stride, "stride", 1), as_int(expand_ratio, "expand_ratio", 1)
+        hidden = c_in * ratio
+        layers: list[nn.Module] = []
+        if ratio != 1:
+            layers += [nn.Conv2d(c_in, hidden, 1, bias=False), nn.BatchNorm2d(hidden),
+                       nn.ReLU6(inplace=True)]
+        layers += [nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
+                   nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True),
+                   nn.Conv2d(hidden, c_out, 1, bias=False), nn.BatchNorm2d(c_out)]
+        self.conv = nn.Sequential(*layers)
+        self.use_shortcut = stride == 1 and c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.use_shortcut else self.conv(x)
+
+
+MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                (6, 160, 3, 2), (6, 320, 1, 1))
+"""MobileNet v2's Table 2: (expansion t, output channels c, repeats n, first stride s)."""
+
+
+def mobilenet_v2(num_classes: int = 1000, in_channels: int = 3) -> nn.Sequential:
+    """MobileNet v2 (Sandler et al. 2018, width 1.0, 224x224): 3.5 M parameters, 300 M MACs.
+
+    conv3x3/2 (32) - BN - ReLU6, the inverted residual blocks of :data:`MOBILENET_V2`,
+    conv1x1 (1280) - BN - ReLU6, global average pooling, dropout 0.2 and a linear layer; the
+    same layers (and parameter count) as ``torchvision.models.mobilenet_v2``.
+
+    Examples
+    --------
+    >>> with torch.device("meta"):
+    ...     net = mobilenet_v2()
+    >>> sum(p.numel() for p in net.parameters())
+    3504872
+    """
+    layers: list[nn.Module] = [nn.Conv2d(as_int(in_channels, "in_channels", 1), 32, 3, 2, 1,
+                                         bias=False), nn.BatchNorm2d(32), nn.ReLU6(inplace=True)]
+    c_in = 32
+    for t, c, n, s in MOBILENET_V2:
+        for i in range(n):
+            layers.append(InvertedResidual(c_in, c, s if i == 0 else 1, t))
+            c_in = c
+    layers += [nn.Conv2d(c_in, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.ReLU6(inplace=True),
+               nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2),
+               nn.Linear(1280, as_int(num_classes, "num_classes", 1))]
+    return nn.Sequential(*layers)

@@ -38,16 +38,21 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers._validate import as_generator, as_int, as_real_array, as_tuple, check_ndim
+from helpers._validate import as_bool, as_generator, as_int, as_real_array, as_tuple, check_ndim
 from helpers.conv import conv2d, conv2d_backward
 from helpers.pool import max_pool2d, max_pool2d_backward
 
 __all__ = [
+    "Adam",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Conv2d",
+    "Dropout",
     "Flatten",
     "Linear",
     "MaxPool2d",
     "ReLU",
+    "SGD",
     "Sequential",
     "SoftmaxCrossEntropy",
     "cross_entropy",
@@ -385,6 +390,227 @@ class Flatten:
         return _grad(grad_out, (shape[0], math.prod(shape[1:])), self).reshape(shape)
 
 
+# --------------------------------------------------------------------------------------------
+# normalisation and regularisation blocks: training and evaluation modes
+# --------------------------------------------------------------------------------------------
+def _probability(p, name: str, upper_inclusive: bool) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number, got {p!r}")
+    p = float(p)
+    if not (0.0 <= p < 1.0 or (upper_inclusive and p == 1.0)):
+        bound = "[0, 1]" if upper_inclusive else "[0, 1)"
+        raise ValueError(f"{name} must be in {bound}, got {p}")
+    return p
+
+
+class _Mode:
+    """``train()`` / ``eval()`` as in PyTorch; both return the block itself."""
+
+    training = True
+
+    def train(self, mode: bool = True):
+        self.training = as_bool(mode, "mode")
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+
+class _BatchNorm(_Mode):
+    _layouts: dict[int, str] = {}
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, dtype=np.float32):
+        self.num_features = as_int(num_features, "num_features", minimum=1)
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+            raise ValueError(f"eps must be a positive number, got {eps!r}")
+        self.eps = float(eps)
+        self.momentum = None if momentum is None else _probability(momentum, "momentum", True)
+        self.affine = as_bool(affine, "affine")
+        dtype = _dtype(dtype)
+        self.params = ({"weight": np.ones(self.num_features, dtype),
+                        "bias": np.zeros(self.num_features, dtype)} if self.affine else {})
+        self.running_mean = np.zeros(self.num_features, dtype)
+        self.running_var = np.ones(self.num_features, dtype)
+        self.num_batches_tracked = 0
+        self.grads: dict[str, np.ndarray] = {}
+        self.cache = None
+        self.training = True
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({self.num_features}, eps={self.eps}, "
+                f"momentum={self.momentum}, affine={self.affine})")
+
+    def _axes_and_shape(self, x: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        if x.ndim not in self._layouts:
+            layouts = " or ".join(self._layouts.values())
+            raise ValueError(f"x must have shape {layouts}, got {x.shape}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"x must have {self.num_features} channels (axis 1), got shape "
+                             f"{x.shape}")
+        axes = (0, *range(2, x.ndim))
+        return axes, (1, -1) + (1,) * (x.ndim - 2)
+
+    def forward(self, x) -> np.ndarray:
+        x = as_real_array(x, "x")
+        axes, shape = self._axes_and_shape(x)
+        m = x.size // self.num_features
+        if self.training:
+            if m < 2:
+                raise ValueError(f"batch norm in training mode needs more than one value per "
+                                 f"channel, got x of shape {x.shape}")
+            mean, var = x.mean(axis=axes), x.var(axis=axes)
+            self.num_batches_tracked += 1
+            factor = (1.0 / self.num_batches_tracked if self.momentum is None
+                      else self.momentum)
+            dt = self.running_mean.dtype
+            self.running_mean = ((1 - factor) * self.running_mean + factor * mean).astype(dt)
+            unbiased = var * m / (m - 1)
+            self.running_var = ((1 - factor) * self.running_var + factor * unbiased).astype(dt)
+        else:
+            mean, var = self.running_mean, self.running_var
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        x_hat = (x - mean.reshape(shape)) * inv_std.reshape(shape)
+        self.cache = (x_hat, inv_std, axes, shape, self.training)
+        if not self.affine:
+            return x_hat
+        return x_hat * self.params["weight"].reshape(shape) + self.params["bias"].reshape(shape)
+
+    __call__ = forward
+
+    def backward(self, grad_out) -> np.ndarray:
+        x_hat, inv_std, axes, shape, training = _cached(self, "cache")
+        g = _grad(grad_out, x_hat.shape, self)
+        if self.affine:
+            self.grads = {"weight": (g * x_hat).sum(axis=axes), "bias": g.sum(axis=axes)}
+            g = g * self.params["weight"].reshape(shape)
+        if not training:  # fixed statistics: an affine map per channel
+            return g * inv_std.reshape(shape)
+        # the batch statistics depend on x too: subtract the mean of g and its projection on x_hat
+        g_mean = g.mean(axis=axes).reshape(shape)
+        gx_mean = (g * x_hat).mean(axis=axes).reshape(shape)
+        return (g - g_mean - x_hat * gx_mean) * inv_std.reshape(shape)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) maps, channel by channel, as ``torch.nn.BatchNorm2d``.
+
+    Training mode normalises with the statistics of the batch, over the N·H·W values of each
+    channel: ``x_hat = (x - mean) / sqrt(var + eps)`` (biased variance), then
+    ``o = weight * x_hat + bias``. It also updates the running statistics used in evaluation
+    mode, as PyTorch does: ``running = (1 - momentum) * running + momentum * batch``, with the
+    *unbiased* batch variance (``momentum=None``: the cumulative average over all batches).
+    Evaluation mode (``eval()``) uses the running statistics instead, so each output depends
+    on its own input only.
+
+    Backward in training mode, with ``g = dL/dx_hat = weight * dL/do`` and means over the
+    N·H·W values of a channel: ``dL/dx = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var +
+    eps)``; ``dL/dweight = sum(dL/do * x_hat)``, ``dL/dbias = sum(dL/do)``.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels.
+    eps : float
+        Added to the variance, 1e-5 as in PyTorch.
+    momentum : float in [0, 1] or None
+        Weight of the new batch in the running statistics (PyTorch's convention: 0.1).
+    affine : bool
+        Learn ``weight`` (initially 1) and ``bias`` (initially 0) of shape (C,).
+    dtype : float32 (default) or float64
+
+    Attributes
+    ----------
+    running_mean, running_var : numpy.ndarray, shape (C,)
+    num_batches_tracked : int
+    training : bool
+
+    Examples
+    --------
+    >>> bn = BatchNorm2d(2)
+    >>> x = np.random.default_rng(0).normal(3.0, 2.0, size=(8, 2, 4, 4))
+    >>> o = bn.forward(x)
+    >>> np.round(o.mean(axis=(0, 2, 3)), 6) + 0.0, np.round(o.std(axis=(0, 2, 3)), 3)
+    (array([0., 0.]), array([1., 1.]))
+    >>> bn.running_mean.round(2)  # 0.9 * 0 + 0.1 * (about 3)
+    array([0.3, 0.3], dtype=float32)
+    >>> bn.eval().forward(x).shape
+    (8, 2, 4, 4)
+    """
+
+    _layouts = {4: "(N, C, H, W)"}
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) features or (N, C, L) sequences, as ``torch.nn.BatchNorm1d``.
+
+    The same block as :class:`BatchNorm2d` with the statistics taken over N (or N·L) values
+    per feature; see there for the formulas and modes.
+
+    Examples
+    --------
+    >>> bn = BatchNorm1d(3)
+    >>> o = bn.forward(np.random.default_rng(0).normal(5.0, 3.0, size=(16, 3)))
+    >>> np.round(o.mean(axis=0), 6) + 0.0
+    array([0., 0., 0.])
+    """
+
+    _layouts = {2: "(N, C)", 3: "(N, C, L)"}
+
+
+class Dropout(_Mode):
+    """Inverted dropout: in training, zero each value with probability ``p`` and scale the rest.
+
+    Training mode keeps each value with probability ``1 - p`` and multiplies the kept ones by
+    ``1 / (1 - p)``, so the expected output equals the input and evaluation mode (``eval()``)
+    is the identity. The backward pass applies the same mask and scale. ``p = 1`` zeros
+    everything, as in PyTorch. The mask comes from the block's own generator ``rng``, so runs
+    are reproducible (PyTorch draws from its global generator instead: the masks differ, the
+    distribution is the same).
+
+    Parameters
+    ----------
+    p : float in [0, 1]
+        Probability of dropping a value.
+    rng : numpy.random.Generator or int, optional
+
+    Examples
+    --------
+    >>> drop = Dropout(0.5, rng=0)
+    >>> drop.forward(np.ones(8))
+    array([2., 0., 0., 0., 2., 2., 2., 2.])
+    >>> drop.eval().forward(np.ones(3))
+    array([1., 1., 1.])
+    """
+
+    def __init__(self, p: float = 0.5, rng=None):
+        self.p = _probability(p, "p", True)
+        self.rng = _generator(rng)
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.mask = None
+        self.training = True
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+    def forward(self, x) -> np.ndarray:
+        x = as_real_array(x, "x")
+        if not self.training or self.p == 0.0:
+            self.mask = np.ones(x.shape, dtype=x.dtype)
+            return x.copy()
+        keep = self.rng.random(x.shape) >= self.p
+        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
+        self.mask = (keep * scale).astype(x.dtype)
+        return x * self.mask
+
+    __call__ = forward
+
+    def backward(self, grad_out) -> np.ndarray:
+        mask = _cached(self, "mask")
+        return _grad(grad_out, mask.shape, self) * mask
+
+
 class SoftmaxCrossEntropy:
     """The loss block: mean cross-entropy of the softmax of the logits; no parameters.
 
@@ -470,6 +696,18 @@ class Sequential:
             grad_out = layer.backward(grad_out)
         return grad_out
 
+    def train(self, mode: bool = True) -> Sequential:
+        """Put every block with modes (batch norm, dropout) in training mode; returns self."""
+        mode = as_bool(mode, "mode")
+        for layer in self.layers:
+            if hasattr(layer, "train"):
+                layer.train(mode)
+        return self
+
+    def eval(self) -> Sequential:
+        """Evaluation mode for every block: running statistics, no dropout; returns self."""
+        return self.train(False)
+
     def params(self) -> dict[str, np.ndarray]:
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
                 for k, v in layer.params.items()}
@@ -514,6 +752,139 @@ def sgd_step(params: dict, grads: dict, lr: float) -> None:
         if g.shape != p.shape:
             raise ValueError(f"grads[{name!r}] has shape {g.shape}, expected {p.shape}")
         p -= (lr * g).astype(p.dtype, copy=False)
+
+
+def _check_params(params) -> dict:
+    if not isinstance(params, dict) or not params:
+        raise TypeError("params must be a non-empty dict name -> numpy array")
+    for name, p in params.items():
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            raise TypeError(f"params[{name!r}] must be a float NumPy array, got {type(p).__name__}")
+    return params
+
+
+def _nonnegative(value, name: str, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if value < 0 or (positive and value == 0) or not math.isfinite(value):
+        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value}")
+    return value
+
+
+class _Optimizer:
+    def __init__(self, params: dict, lr: float, weight_decay: float):
+        self.params = _check_params(params)
+        self.lr = _nonnegative(lr, "lr", positive=True)
+        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
+        self.state: dict[str, dict] = {name: {} for name in params}
+        self.steps = 0
+
+    def _grads(self, grads) -> dict[str, np.ndarray]:
+        if not isinstance(grads, dict):
+            raise TypeError(f"grads must be a dict name -> array, got {type(grads).__name__}")
+        if grads.keys() != self.params.keys():
+            raise ValueError(f"grads must have the keys of params {sorted(self.params)}, got "
+                             f"{sorted(grads)}")
+        out = {}
+        for name, p in self.params.items():
+            g = as_real_array(grads[name], f"grads[{name!r}]")
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{name!r}] has shape {g.shape}, expected {p.shape}")
+            out[name] = g + self.weight_decay * p if self.weight_decay else g
+        return out
+
+    def step(self, grads: dict) -> None:
+        """Update every parameter in place from its gradient (same keys as ``params``)."""
+        self.steps += 1
+        for name, g in self._grads(grads).items():
+            p = self.params[name]
+            p -= self._update(self.state[name], g).astype(p.dtype, copy=False)
+
+
+class SGD(_Optimizer):
+    """Stochastic gradient descent with optional momentum and weight decay, as ``torch.optim.SGD``.
+
+    With ``g = dL/dw + weight_decay * w`` (L2 weight decay folded into the gradient):
+
+    - plain (``momentum=0``): ``w <- w - lr * g``;
+    - momentum ``mu``: a velocity ``v <- mu * v + g`` (``v = g`` on the first step), then
+      ``w <- w - lr * v``. The velocity is a running sum of past gradients, so steps along a
+      consistent direction grow to about ``lr / (1 - mu)`` times the gradient, while
+      oscillating components cancel.
+
+    Parameters
+    ----------
+    params : dict name -> numpy.ndarray
+        The arrays to update in place (``Sequential.params()``).
+    lr : float
+        Learning rate, > 0 (may be changed between steps by a schedule).
+    momentum : float, >= 0
+    weight_decay : float, >= 0
+
+    Examples
+    --------
+    >>> w = {"w": np.array([1.0])}
+    >>> opt = SGD(w, lr=0.1, momentum=0.9)
+    >>> opt.step({"w": np.array([1.0])}); opt.step({"w": np.array([1.0])})
+    >>> w["w"]  # 1 - 0.1 * 1 - 0.1 * (0.9 + 1)
+    array([0.71])
+    """
+
+    def __init__(self, params: dict, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = _nonnegative(momentum, "momentum")
+
+    def _update(self, state: dict, g: np.ndarray) -> np.ndarray:
+        if self.momentum:
+            v = state.get("velocity")
+            state["velocity"] = g.copy() if v is None else self.momentum * v + g
+            g = state["velocity"]
+        return self.lr * g
+
+
+class Adam(_Optimizer):
+    """Adam (Kingma and Ba, 2015), as ``torch.optim.Adam``: steps from running gradient moments.
+
+    With ``g = dL/dw + weight_decay * w`` and step count ``t``:
+    ``m <- b1 m + (1 - b1) g`` and ``v <- b2 v + (1 - b2) g^2`` (moving averages of the
+    gradient and of its square, started at 0), bias-corrected ``m_hat = m / (1 - b1^t)``,
+    ``v_hat = v / (1 - b2^t)``, then ``w <- w - lr * m_hat / (sqrt(v_hat) + eps)``. Each
+    weight moves by about ``lr`` at most, whatever the scale of its gradient.
+
+    Parameters
+    ----------
+    params : dict name -> numpy.ndarray
+    lr : float, > 0
+    betas : (float, float) in [0, 1)
+    eps : float, > 0
+    weight_decay : float, >= 0
+
+    Examples
+    --------
+    >>> w = {"w": np.array([1.0, 1.0])}
+    >>> opt = Adam(w, lr=0.1)
+    >>> opt.step({"w": np.array([1e-3, 1e3])})  # both weights move by lr on the first step
+    >>> w["w"].round(4)
+    array([0.9, 0.9])
+    """
+
+    def __init__(self, params: dict, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair of numbers in [0, 1), got {betas!r}")
+        self.betas = (_probability(betas[0], "betas[0]", False),
+                      _probability(betas[1], "betas[1]", False))
+        self.eps = _nonnegative(eps, "eps", positive=True)
+
+    def _update(self, state: dict, g: np.ndarray) -> np.ndarray:
+        b1, b2 = self.betas
+        state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
+        state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * g * g
+        m_hat = state["m"] / (1 - b1 ** self.steps)
+        v_hat = state["v"] / (1 - b2 ** self.steps)
+        return self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 # --------------------------------------------------------------------------------------------
@@ -719,13 +1090,25 @@ def to_torch(model: Sequential):
             modules.append(nn.ReLU())
         elif isinstance(layer, Flatten):
             modules.append(nn.Flatten())
+        elif isinstance(layer, _BatchNorm):
+            kind = nn.BatchNorm2d if isinstance(layer, BatchNorm2d) else nn.BatchNorm1d
+            modules.append(kind(layer.num_features, layer.eps, layer.momentum, layer.affine))
+        elif isinstance(layer, Dropout):
+            modules.append(nn.Dropout(layer.p))
         else:
             raise TypeError(f"layer {i} ({type(layer).__name__}) has no PyTorch twin here")
+        modules[-1].train(getattr(layer, "training", True))
     twin = nn.Sequential(*modules)
     params = model.params()
     if any(v.dtype == np.float64 for v in params.values()):
         twin = twin.double()
-    state = {k: torch.tensor(v) for k, v in params.items()}
+    state = twin.state_dict()
+    state.update({k: torch.tensor(v) for k, v in params.items()})
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, _BatchNorm):
+            state[f"{i}.running_mean"] = torch.tensor(layer.running_mean)
+            state[f"{i}.running_var"] = torch.tensor(layer.running_var)
+            state[f"{i}.num_batches_tracked"] = torch.tensor(layer.num_batches_tracked)
     twin.load_state_dict(state)
     return twin
 
@@ -734,7 +1117,9 @@ def from_torch(module, dtype=np.float32) -> Sequential:
     """The identical NumPy :class:`Sequential` with a copy of a ``torch.nn.Sequential``'s weights.
 
     Supports ``nn.Linear``, ``nn.Conv2d`` (no dilation or groups, numeric padding),
-    ``nn.ReLU``, ``nn.MaxPool2d`` (no padding or dilation) and ``nn.Flatten``.
+    ``nn.ReLU``, ``nn.MaxPool2d`` (no padding or dilation), ``nn.Flatten``,
+    ``nn.BatchNorm1d``/``nn.BatchNorm2d`` (with their running statistics) and ``nn.Dropout``;
+    each block keeps the module's training or evaluation mode.
 
     Examples
     --------
@@ -766,8 +1151,19 @@ def from_torch(module, dtype=np.float32) -> Sequential:
             layers.append(ReLU())
         elif isinstance(m, nn.Flatten) and m.start_dim == 1 and m.end_dim == -1:
             layers.append(Flatten())
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.track_running_stats:
+            kind = BatchNorm2d if isinstance(m, nn.BatchNorm2d) else BatchNorm1d
+            bn = kind(m.num_features, m.eps, m.momentum, m.affine, dtype=dtype)
+            bn.running_mean = m.running_mean.detach().cpu().numpy().astype(dtype)
+            bn.running_var = m.running_var.detach().cpu().numpy().astype(dtype)
+            bn.num_batches_tracked = int(m.num_batches_tracked)
+            layers.append(bn)
+        elif isinstance(m, nn.Dropout):
+            layers.append(Dropout(m.p))
         else:
             raise TypeError(f"module[{i}] ({m!r}) has no NumPy twin in helpers.layers")
+        if hasattr(layers[-1], "train"):
+            layers[-1].train(m.training)
     net = Sequential(*layers)
     state = module.state_dict()
     for name, value in net.params().items():
