@@ -585,7 +585,7 @@ class Dropout(_Mode):
 
     def __init__(self, p: float = 0.5, rng=None):
         self.p = _probability(p, "p", True)
-        self.rng = _generator(rng)
+        self.rng = as_generator(rng)
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.mask = None

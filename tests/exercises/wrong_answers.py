@@ -175,13 +175,13 @@ WRONG = {
         ("first image only", 'np.einsum("nfij,ncij->fc", grad_out, window)',
          'np.einsum("fij,cij->fc", grad_out[0], window[0])'),
     ],
-    "ch07-vgg-params": [
+    "ch08-vgg-params": [
         ("no biases", "total += kernel * kernel * c_in * c_out + c_out",
          "total += kernel * kernel * c_in * c_out"),
         ("1x1 layers counted as 3x3", "kernel, c_out = (1, item[1]) if", "kernel, c_out = (3, item[1]) if"),
         ("the 7x7 map forgotten", "(c_in * 7 * 7, 4096)", "(c_in, 4096)"),
     ],
-    "ch07-inception-block": [
+    "ch08-inception-block": [
         ("no ReLUs", "return [nn.Conv2d(c_in, c_out, k, padding=k // 2), nn.ReLU()]",
          "return [nn.Conv2d(c_in, c_out, k, padding=k // 2)]"),
         ("pool branch: projection before pooling",
@@ -193,7 +193,7 @@ WRONG = {
          "[self.b1(x), self.b3(x), self.b2(x), self.b4(x)]"),
         ("average pooling", "nn.MaxPool2d(3, stride=1, padding=1)", "nn.AvgPool2d(3, stride=1, padding=1)"),
     ],
-    "ch07-alexnet-sizes": [
+    "ch08-alexnet-sizes": [
         ("conv2 without padding", "(5, 1, 2)", "(5, 1, 0)"),
         ("pool5 forgotten", "(3, 1, 1), (3, 1, 1), (3, 1, 1),\n              (3, 2, 0)]",
          "(3, 1, 1), (3, 1, 1), (3, 1, 1)]"),
@@ -258,12 +258,12 @@ DELEGATING = {
                               "    k = kernel_size\n"
                               "    w = np.zeros((grad_out.shape[1], x.shape[1], k, k))\n"
                               "    return conv.conv2d_backward(grad_out, x, w)[1]\n"),
-    "ch07-vgg-params": ("    total, c_in = 0, 3\n",
+    "ch08-vgg-params": ("    total, c_in = 0, 3\n",
                         "    return models.count_params(on_meta(architectures.vgg, config, num_classes))\n"),
-    "ch07-inception-block": ("        def conv(c_in, c_out, k):",
+    "ch08-inception-block": ("        def conv(c_in, c_out, k):",
                              "        self.inner = architectures.Inception(in_channels, c1, c3_reduce, c3,"
                              " c5_reduce, c5, pool_proj)\n\n        def conv(c_in, c_out, k):"),
-    "ch07-alexnet-sizes": ("    sizes = []\n",
+    "ch08-alexnet-sizes": ("    sizes = []\n",
                            "    table = architectures.layer_summary(on_meta(architectures.alexnet)[:-8], (1, 3, n, n))\n"
                            "    return [r['output_shape'][-1] for r in table"
                            " if r['kind'] in ('Conv2d', 'MaxPool2d')]\n"),
