@@ -51,6 +51,8 @@ def prepare() -> None:
     # the chapters' figures are SVG: rsvg-convert turns them into PDF, so they stay vectors
     config["sphinx"].setdefault("extra_extensions", []).append("sphinxcontrib.rsvgconverter")
     sphinx_config = config["sphinx"]["config"]
+    # myst-nb's LaTeX output ignores SVG by default (its priority list has no entry for it)
+    sphinx_config["nb_mime_priority_overrides"] = [["latex", "image/svg+xml", 15]]
     sphinx_config.update({"latex_use_xindy": False,
                           "latex_elements": {"printindex": "", "papersize": "a4paper"}})
     config = yaml.safe_dump(config, sort_keys=False)
