@@ -10,10 +10,14 @@ from __future__ import annotations
 import builtins
 import re
 import symtable
+import sys
+from pathlib import Path
 
 import nbformat
 from nbtools import questions, read
-from wrong_answers import DELEGATING, WRONG
+
+sys.path.insert(0, str(Path(__file__).parent))  # wrong_answers.py sits next to this file
+from wrong_answers import DELEGATING, WRONG  # noqa: E402
 
 MARKERS = ("# BEGIN SOLUTION", "# END SOLUTION")
 
