@@ -35,6 +35,7 @@ BOOK_STYLE = {
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
     "axes.facecolor": "white",
+    "svg.hashsalt": "cnn-book",  # SVG element ids from this salt, not random: stable files
 }
 
 MIN_FONT_POINTS = 9.0
@@ -152,6 +153,8 @@ def use_book_style(svg: bool = True) -> None:
         original = pylabtools.print_figure
 
         def print_fitted(fig, *args, **kwargs):
+            if kwargs.get("fmt", args[0] if args else None) == "svg":
+                kwargs["metadata"] = {"Date": None}  # no time stamp in the file
             return original(fit_to_column(enlarge_small_text(fig)), *args, **kwargs)
 
         print_fitted.fits_to_column = True
