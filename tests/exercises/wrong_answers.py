@@ -175,6 +175,29 @@ WRONG = {
         ("first image only", 'np.einsum("nfij,ncij->fc", grad_out, window)',
          'np.einsum("fij,cij->fc", grad_out[0], window[0])'),
     ],
+    "ch07-batchnorm-backward": [
+        ("the mean term forgotten", "grad_x = (g - g.mean(axis=axes, keepdims=True)\n",
+         "grad_x = (g\n"),
+        ("unbiased variance", "x.var(axis=axes, keepdims=True)", "x.var(axis=axes, keepdims=True, ddof=1)"),
+        ("gamma left out", "g = grad_out * weight.reshape(shape)", "g = grad_out"),
+        ("bias gradient averaged", "grad_out.sum(axis=axes)", "grad_out.mean(axis=axes)"),
+    ],
+    "ch07-residual-block": [
+        ("no ReLU after the sum", "return torch.relu(self.f(x) + (x if self.shortcut is None else self.shortcut(x)))",
+         "return self.f(x) + (x if self.shortcut is None else self.shortcut(x))"),
+        ("shortcut never added", "return torch.relu(self.f(x) + (x if self.shortcut is None else self.shortcut(x)))",
+         "return torch.relu(self.f(x))"),
+        ("projection only when channels change", "if stride != 1 or in_channels != out_channels:",
+         "if in_channels != out_channels:"),
+        ("stride on the second convolution", "nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)",
+         "nn.Conv2d(out_channels, out_channels, 3, stride, 1, bias=False)"),
+    ],
+    "ch07-deep-init-experiment": [
+        ("Xavier's variance for ReLU", "math.sqrt(2.0 / m.in_features)", "math.sqrt(1.0 / m.in_features)"),
+        ("variance instead of standard deviation", "math.sqrt(2.0 / m.in_features)", "2.0 / m.in_features"),
+        ("fan-out instead of fan-in, squared", "math.sqrt(2.0 / m.in_features)",
+         "math.sqrt(2.0 / m.in_features) * 4"),
+    ],
     "ch08-vgg-params": [
         ("no biases", "total += kernel * kernel * c_in * c_out + c_out",
          "total += kernel * kernel * c_in * c_out"),
@@ -258,6 +281,19 @@ DELEGATING = {
                               "    k = kernel_size\n"
                               "    w = np.zeros((grad_out.shape[1], x.shape[1], k, k))\n"
                               "    return conv.conv2d_backward(grad_out, x, w)[1]\n"),
+    "ch07-batchnorm-backward": ("    axes, shape = (0, 2, 3), (1, -1, 1, 1)\n",
+                                "    layer = L.BatchNorm2d(weight.shape[0])\n"
+                                "    layer.params['weight'][...] = weight\n"
+                                "    layer.forward(x)\n"
+                                "    grad_x = layer.backward(grad_out)\n"
+                                "    return grad_x, layer.grads['weight'], layer.grads['bias']\n"
+                                "    axes, shape = (0, 2, 3), (1, -1, 1, 1)\n"),
+    "ch07-residual-block": ("        self.f = nn.Sequential(",
+                            "        from helpers import architectures\n"
+                            "        self.inner = architectures.BasicBlock(in_channels, out_channels, stride)\n"
+                            "        self.f = nn.Sequential("),
+    "ch07-deep-init-experiment": ("                m.weight.normal_(0.0, math.sqrt(2.0 / m.in_features))",
+                                  "                torch.nn.init.kaiming_normal_(m.weight)"),
     "ch08-vgg-params": ("    total, c_in = 0, 3\n",
                         "    return models.count_params(on_meta(architectures.vgg, config, num_classes))\n"),
     "ch08-inception-block": ("        def conv(c_in, c_out, k):",

@@ -168,8 +168,10 @@ def online_runs(tmp_path_factory, request):
 
     Returns {chapter name: (executed notebook or None, CPU seconds, wall seconds, log)}.
     """
+    # (nbval's and doctest's items in the same session have no originalname)
     selected = [item.callspec.params["chapter"] for item in request.session.items
-                if item.originalname == "test_chapter_runs_online_on_full_size_data"]
+                if getattr(item, "originalname", None)
+                == "test_chapter_runs_online_on_full_size_data"]
     work = tmp_path_factory.mktemp("online")
     cache = work / "cache"
     cache.mkdir()
