@@ -132,7 +132,8 @@ def test_check_messages_lead_with_what_is_wrong(student_scores, path):
         cases = report.split("Test case failed")[1:]
         assert cases, report[-2000:]
         for case in cases:
-            lines = [line for line in case.strip().split("\n") if line.strip()]
+            block = case.strip().split("\n\n")[0]  # this case only, not the next case's header
+            lines = [line for line in block.split("\n") if line.strip()]
             message = "\n".join(lines[:3])
             assert "not done yet" in lines[2], f"{name}: {message}"
             assert len(lines) <= 4, f"{name}: a long message:\n{case}"
