@@ -610,6 +610,8 @@ def colab_notebook(path: Path, book: Book) -> nbformat.NotebookNode:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "raw":
             continue  # otter's markers and configuration
+        if cell.cell_type == "code" and cell.source.lstrip().startswith("# HIDDEN"):
+            continue  # the autograder's hidden tests never reach students
         if index in gated:
             if cell.cell_type == "markdown" and cell.source.lstrip().startswith(SOLUTION_START):
                 cells.append(_solution_note(cell, book, docname, exercise_anchor))

@@ -14,7 +14,16 @@ import pytest
 from colab_notebooks import OUT, REGENERATE, stale
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
-from nbtools import CHAPTERS, code_cells, config, questions, read, solution_lines, stub_source
+from nbtools import (
+    CHAPTERS,
+    code_cells,
+    config,
+    hidden_test_lines,
+    questions,
+    read,
+    solution_lines,
+    stub_source,
+)
 
 pytestmark = pytest.mark.skipif(not CHAPTERS, reason="no chapter notebooks yet")
 IDS = [p.stem for p in CHAPTERS]
@@ -106,6 +115,8 @@ def test_no_solution_reaches_colab(path):
     shown = [line for line in secret if line in text]
     assert not shown, f"{path.stem}: the Colab edition shows solution lines {shown[:5]}"
     assert "BEGIN SOLUTION" not in text and "solution-start" not in text
+    hidden = [line for line in hidden_test_lines(master) if line in text]
+    assert "# HIDDEN" not in text and not hidden, f"{path.stem}: hidden tests shown: {hidden[:3]}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
@@ -124,8 +135,8 @@ def test_code_is_kept_with_stubs_for_solutions(path):
     """Every code cell of the chapter is there, in order, solutions replaced by otter's stubs;
     the set-up cell comes first and is unchanged."""
     master, nb = read(path), edition(path)
-    assert [c.source for c in code_cells(nb)] == [stub_source(c.source)
-                                                  for c in code_cells(master)]
+    public = [c for c in code_cells(master) if not c.source.lstrip().startswith("# HIDDEN")]
+    assert [c.source for c in code_cells(nb)] == [stub_source(c.source) for c in public]
     assert code_cells(nb)[0].source == code_cells(master)[0].source
     assert "google.colab" in code_cells(nb)[0].source
 
