@@ -239,7 +239,8 @@ google.colab = sys.modules["google.colab"] = types.ModuleType("google.colab")
 _shell = get_ipython()
 _shell.__class__ = type("Shell", (type(_shell),), {"__module__": "google.colab._shell"})
 _real_run, pip_calls = subprocess.run, []
-subprocess.run = lambda cmd, *a, **k: pip_calls.append(cmd) or subprocess.CompletedProcess(cmd, 0)
+subprocess.run = lambda cmd, *a, **k: pip_calls.append(cmd) or subprocess.CompletedProcess(
+    cmd, 0, stdout="", stderr="")
 """
 
 

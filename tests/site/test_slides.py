@@ -9,7 +9,6 @@ maths with the vendored MathJax, moves with the arrow keys, and is screenshotted
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +17,6 @@ import pytest
 import slides
 from nbtools import CHAPTERS, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SHOTS = ROOT / "_build" / "screenshots" / "slides"
 NAMES = [Path(p).stem for p in CHAPTERS]
 
@@ -47,18 +43,6 @@ def decks(site):
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"slides.py build failed:\n{result.stderr[-3000:]}"
     return site / "slides"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists() and not shutil.which("chromium"):
-        pytest.fail("Chromium is needed: apt-get update && apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("name", NAMES)
