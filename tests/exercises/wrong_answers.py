@@ -222,6 +222,64 @@ WRONG = {
          "(3, 1, 1), (3, 1, 1), (3, 1, 1)]"),
         ("pooling stride 3", "(3, 2, 0), (5, 1, 2), (3, 2, 0)", "(3, 3, 0), (5, 1, 2), (3, 3, 0)"),
     ],
+    "ch05-pooling-concepts": [
+        ("a one-pixel shift taken to keep the maxima", 'pooling_true = {"B", "C", "E"}',
+         'pooling_true = {"A", "B", "C", "E"}'),
+        ("blur pooling taken as exact invariance", 'pooling_true = {"B", "C", "E"}',
+         'pooling_true = {"B", "C", "D", "E"}'),
+        ("aliasing not recognised", 'pooling_true = {"B", "C", "E"}', 'pooling_true = {"B", "E"}'),
+        ("max pooling's gradient split evenly", 'pooling_true = {"B", "C", "E"}',
+         'pooling_true = {"B", "C", "E", "F"}'),
+    ],
+    "ch06-gradient-concepts": [
+        ("the correct logit's gradient taken as positive", 'gradient_true = {"A", "B", "F"}',
+         'gradient_true = {"A", "B", "D", "F"}'),
+        ("a larger learning rate taken as always faster", 'gradient_true = {"A", "B", "F"}',
+         'gradient_true = {"A", "B", "E", "F"}'),
+        ("softmax's shift invariance missed", 'gradient_true = {"A", "B", "F"}',
+         'gradient_true = {"A", "B", "C", "F"}'),
+    ],
+    "ch06-learning-rate-experiment": [
+        ("a tutorial's constant 0.01", "return 0.5 * (1 + np.cos(np.pi * step / 100))", "return 0.01"),
+        ("too large a rate", "return 0.5 * (1 + np.cos(np.pi * step / 100))", "return 2.0"),
+        ("halved at every step instead of every few epochs",
+         "return 0.5 * (1 + np.cos(np.pi * step / 100))", "return 0.5 * 0.5 ** step"),
+    ],
+    "ch07-normalisation-concepts": [
+        ("training and evaluation modes swapped", 'normalisation_true = {"A", "C", "D", "E"}',
+         'normalisation_true = {"B", "D", "E"}'),
+        ("shortcuts taken to save parameters", 'normalisation_true = {"A", "C", "D", "E"}',
+         'normalisation_true = {"A", "C", "D", "E", "F"}'),
+        ("the identity argument missed", 'normalisation_true = {"A", "C", "D", "E"}',
+         'normalisation_true = {"A", "C", "E"}'),
+    ],
+    "ch08-cost-concepts": [
+        ("the arithmetic put where the parameters are", 'cost_true = {"A", "C", "D", "G"}',
+         'cost_true = {"A", "B", "C", "D", "G"}'),
+        ("parameters taken to grow with the image", 'cost_true = {"A", "C", "D", "G"}',
+         'cost_true = {"A", "C", "D", "E", "G"}'),
+        ("the 1x1 bottleneck taken as more expensive", 'cost_true = {"A", "C", "D", "G"}',
+         'cost_true = {"A", "C", "G"}'),
+    ],
+    "ch08-shifted-digits-experiment": [
+        ("LeNet-like: flatten and a linear layer",
+         "    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),\n"
+         "                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),\n"
+         "                         nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(32, 10))",
+         "    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),\n"
+         "                         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),\n"
+         "                         nn.Flatten(), nn.Linear(16 * 3 * 3, 10))"),
+        ("global average pooling", "nn.AdaptiveMaxPool2d(1)", "nn.AdaptiveAvgPool2d(1)"),
+        ("a multilayer perceptron",
+         "    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),\n",
+         "    return nn.Sequential(nn.Flatten(), nn.Linear(144, 32), nn.ReLU(), nn.Linear(32, 10))\n"
+         "    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),\n"),
+        ("over the parameter budget",
+         "nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),\n"
+         "                         nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(32, 10))",
+         "nn.Conv2d(16, 64, 3, padding=1), nn.ReLU(),\n"
+         "                         nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(64, 10))"),
+    ],
 }
 
 DELEGATING = {
@@ -303,4 +361,7 @@ DELEGATING = {
                            "    table = architectures.layer_summary(on_meta(architectures.alexnet)[:-8], (1, 3, n, n))\n"
                            "    return [r['output_shape'][-1] for r in table"
                            " if r['kind'] in ('Conv2d', 'MaxPool2d')]\n"),
+    "ch08-shifted-digits-experiment": ("    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),\n",
+                                       "    return models.small_cnn(channels=(8, 16), image_size=12)\n"
+                                       "    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),\n"),
 }
