@@ -20,8 +20,8 @@ WRONG = {
         ("the inverse permutation", "perm = np.asarray(perm)", "perm = np.argsort(perm)"),
     ],
     "ch01-weight-counts": [
-        ("no 2h - 1 offsets", "invariant = (2 * h - 1) * (2 * w - 1) * c_in * c_out",
-         "invariant = h * w * c_in * c_out"),
+        ("no 2h - 1 offsets", "equivariant = (2 * h - 1) * (2 * w - 1) * c_in * c_out",
+         "equivariant = h * w * c_in * c_out"),
         ("window of 2 delta", "local = (2 * delta + 1) ** 2 * c_in * c_out",
          "local = (2 * delta) ** 2 * c_in * c_out"),
         ("channels forgotten in the full layer", "full = (h * w * c_in) * (h * w * c_out)",
