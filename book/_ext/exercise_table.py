@@ -2,8 +2,9 @@
 chapter notebooks at build time (so the instructors' page can never fall out of date).
 
 Each otter question's ``# BEGIN QUESTION`` cell carries, besides otter's ``name`` and
-``points``, the keys ``kind`` (implement / compute / experiment), ``objective`` (what the student
-learns), ``minutes`` (an estimate of the time it takes) and ``setting`` (homework / in class).
+``points``, the keys ``kind`` (implement / compute / experiment / concept), ``objective``
+(what the student learns), ``minutes`` (an estimate of the time it takes) and ``setting``
+(homework / in class).
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def test_exercise_format(path):
     assert len(set(names)) == len(names) and all(names), f"question names must be unique: {names}"
     for q in found:
         meta = q["config"]
-        assert meta.get("kind") in ("implement", "compute", "experiment"), meta
+        assert meta.get("kind") in ("implement", "compute", "experiment", "concept"), meta
         assert meta.get("setting") in ("homework", "in class"), meta
         assert isinstance(meta.get("objective"), str) and len(meta["objective"]) > 20, meta
         assert isinstance(meta.get("minutes"), int) and 5 <= meta["minutes"] <= 180, meta
