@@ -74,10 +74,23 @@ def expected_questions(path: Path) -> list[str]:
     return [q["config"]["name"] for q in questions(read(path))]
 
 
+KINDS = ("implement", "compute", "experiment", "concept")
+
+
 def test_the_book_has_enough_exercises():
-    counts = {p.stem: len(expected_questions(p)) for p in CHAPTERS}
+    """At least 40 exercises; every chapter has at least three, among them an open-ended
+    experiment and a conceptual question; every question says what it is for."""
+    configs = {p.stem: [q["config"] for q in questions(read(p))] for p in CHAPTERS}
+    counts = {stem: len(found) for stem, found in configs.items()}
     assert all(n >= 3 for n in counts.values()), counts
-    assert sum(counts.values()) >= 20, counts
+    assert sum(counts.values()) >= 40, f"{sum(counts.values())} exercises, at least 40: {counts}"
+    for stem, found in configs.items():
+        for item in found:
+            assert item.get("kind") in KINDS, f"{item['name']}: kind {item.get('kind')!r}"
+            missing = [key for key in ("objective", "minutes", "setting") if not item.get(key)]
+            assert not missing, f"{item['name']} has no {', '.join(missing)}"
+        kinds = {item["kind"] for item in found}
+        assert {"experiment", "concept"} <= kinds, f"{stem} has only {sorted(kinds)}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)

@@ -36,6 +36,12 @@ WRONG = {
         ("rows permuted, not pixels", "return images.reshape(n_images, -1)[:, perm].reshape(images.shape)",
          "return images[:, perm % images.shape[1]].reshape(images.shape)"),
     ],
+    "ch01-permutation-equivariant": [
+        ("sorting taken for equivariant (it is invariant)", '{"a", "c", "f"}', '{"a", "c", "d", "f"}'),
+        ("mean subtraction left out (it mixes the entries)", '{"a", "c", "f"}', '{"a", "f"}'),
+        ("the circular correlation taken for equivariant", '{"a", "c", "f"}', '{"a", "c", "e", "f"}'),
+        ("only the element-wise ReLU", '{"a", "c", "f"}', '{"a"}'),
+    ],
     "ch02-ball-ratio": [
         ("radius 1 instead of diameter 1", " - n * math.log(2)", ""),
         ("Gamma(n/2) instead of Gamma(n/2 + 1)", "math.lgamma(0.5 * n + 1)", "math.lgamma(0.5 * n)"),
@@ -60,6 +66,11 @@ WRONG = {
         ("natural logarithm", "return -d * math.log10(eps)", "return -d * math.log(eps)"),
         ("channels forgotten", "    d = height * width * channels", "    d = height * width"),
         ("the last side that fits", "    return s\n", "    return s - 1\n"),
+    ],
+    "ch02-distance-concentration": [
+        ("the absolute spread taken to shrink", '{"a", "e", "f"}', '{"a", "d", "e", "f"}'),
+        ("distances taken to approach the diameter", '{"a", "e", "f"}', '{"a", "c", "e", "f"}'),
+        ("the nearest point taken to come closer", '{"a", "e", "f"}', '{"a", "b", "f"}'),
     ],
     "ch03-strided-correlation": [
         ("padding on one side", "padded = np.pad(np.asarray(x, dtype=float), padding)",
@@ -99,6 +110,11 @@ WRONG = {
         ("rolled back the other way", "np.roll(f(x), shift)", "np.roll(f(x), -shift)"),
         ("the mean, not the maximum", ").max())", ").mean())"),
     ],
+    "ch03-shift-equivariant-maps": [
+        ("zero padding taken for equivariant", '{"b", "e", "f"}', '{"b", "d", "e", "f"}'),
+        ("the transpose left out", '{"b", "e", "f"}', '{"b", "e"}'),
+        ("reversal taken for equivariant", '{"b", "e", "f"}', '{"a", "b", "e", "f"}'),
+    ],
     "ch04-output-size": [
         ("padding on one side", "return (n + 2 * p - k) // s + 1", "return (n + p - k) // s + 1"),
         ("no floor", "return (n + 2 * p - k) // s + 1", "return (n + 2 * p - k) / s + 1"),
@@ -131,6 +147,26 @@ WRONG = {
         ("the singular value forgotten", "scale = np.sqrt(sigma[0])", "scale = 1.0"),
         ("first row and column", "U, sigma, Vt = np.linalg.svd(kernel)",
          "return kernel[:, 0], kernel[0] / kernel[0, 0]\n    U, sigma, Vt = np.linalg.svd(kernel)"),
+    ],
+    "ch04-field-or-size": [
+        ("padding taken to widen the field", 'changes_field = {"b", "c", "e"}',
+         'changes_field = {"a", "b", "c", "e"}'),
+        ("stride taken to leave the field alone", 'changes_field = {"b", "c", "e"}',
+         'changes_field = {"b", "e"}'),
+        ("dilation taken to shrink the output", 'changes_size = {"a", "c", "e"}',
+         'changes_size = {"a", "b", "c", "e"}'),
+        ("pooling taken to change the size only", 'changes_field = {"b", "c", "e"}',
+         'changes_field = {"b", "c"}'),
+    ],
+    "ch04-wide-view": [
+        ("a plain 3x3 stack: a 9x9 field", "for d in (1, 2, 4, 8)])", "for d in (1, 1, 1, 1)])"),
+        ("dilations 2, 4, 8, 16: holes in the field", "for d in (1, 2, 4, 8)])",
+         "for d in (2, 4, 8, 16)])"),
+        ("three layers: a 15x15 field", "for d in (1, 2, 4, 8)])", "for d in (1, 2, 4)])"),
+        ("padding 1 whatever the dilation: the output shrinks", "padding=d, dilation=d)",
+         "padding=1, dilation=d)"),
+        ("the width taken from a formula, not measured",
+         "wide_view_field = int(cols.max() - cols.min() + 1)", "wide_view_field = 1 + 4 * 2"),
     ],
     "ch05-maxpool-backward": [
         ("every tied maximum", "winner = windows.reshape(n, c, ho, wo, k * k).argmax(axis=-1)",
