@@ -284,6 +284,45 @@ def test_winograd_f4_equals_torch(case, seed):
 
 
 @FEW
+@given(case=conv2d_cases(row_stride1=True), seed=st.integers(0, 2**16),
+       block=st.sampled_from([1, 1 << 20]))
+def test_backward_kernel_rows_equals_torch(case, seed, block):
+    """Both gradients through the columns of one kernel row, for any kernel, groups,
+    dilation, padding and horizontal stride, one image per block or all in one."""
+    x, w, _, kw = _make(case, seed)
+    xt = torch.from_numpy(x).requires_grad_()
+    wt = torch.from_numpy(w).requires_grad_()
+    y = F.conv2d(xt, wt, **kw)
+    g = _rng(seed + 1).standard_normal(tuple(y.shape))
+    y.backward(torch.from_numpy(g))
+    saved = conv_fast._ROWS_BLOCK
+    conv_fast._ROWS_BLOCK = block
+    try:
+        gx, gw = conv_fast._backward_kernel_rows(g, x, w, _geometry(x, w, kw), kw["groups"])
+    finally:
+        conv_fast._ROWS_BLOCK = saved
+    np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(gw, wt.grad.numpy(), atol=1e-10)
+
+
+def test_backward_of_lenet_layers_in_float32_against_float64():
+    """Both LeNet layers (tap by tap and by kernel rows): float32 gradients within 1e-5 of
+    float64, relative to the largest entry."""
+    rng = _rng(10)
+    for xs, ws, p in (((8, 1, 28, 28), (6, 1, 5, 5), 2), ((8, 6, 14, 14), (16, 6, 5, 5), 0)):
+        x = rng.standard_normal(xs, dtype=np.float32)
+        w = rng.standard_normal(ws, dtype=np.float32)
+        g = rng.standard_normal((xs[0], ws[0], xs[2] + 2 * p - 4, xs[3] + 2 * p - 4),
+                                dtype=np.float32)
+        exact = conv.conv2d_backward(*(a.astype(np.float64) for a in (g, x, w)), padding=p)
+        for name, a, r in zip(("grad_x", "grad_weight", "grad_bias"),
+                              conv.conv2d_backward(g, x, w, padding=p), exact, strict=True):
+            assert a.dtype == np.float32, name
+            err = np.abs(a - r).max() / np.abs(r).max()
+            assert err <= 1e-5, (xs, name, err)
+
+
+@FEW
 @given(case=conv2d_cases(stride1=True), seed=st.integers(0, 2**16))
 def test_backward_taps_equals_torch(case, seed):
     """Both gradients tap by tap on flat planes, for any kernel, dilation and padding."""
