@@ -4,7 +4,9 @@
 matrix product, the textbook backward). The functions here compute the same numbers with
 fewer operations or better use of the CPU cache; ``conv2d(method=...)`` reaches all of them:
 
-* **im2col, cache-friendly** -- for stride 1, "wide" columns made of whole padded rows (one
+* **im2col, cache-friendly** -- for vertical stride 1 and kernel rows of at least 15 numbers,
+  the columns of one kernel row and one product per kernel row, summed (k times less
+  copying than the full im2col); for stride 1, "wide" columns made of whole padded rows (one
   long copy per kernel tap); for large layers, the columns of a block of output rows at a
   time, so they stay in the CPU cache between the copy and the product;
 * **FFT** -- the correlation theorem: multiply the input's spectrum by the conjugate of the
@@ -12,8 +14,9 @@ fewer operations or better use of the CPU cache; ``conv2d(method=...)`` reaches 
 * **Winograd** -- minimal filtering F(4x4, 3x3) (Lavin & Gray 2016) for 3x3 kernels with
   stride 1 and dilation 1: 36 multiplications per 4x4 output tile instead of 144, on
   interpolation points chosen for float32 accuracy (see ``_WINOGRAD``);
-* **stride-1 backward** -- both gradients tap by tap on flat channel planes (no im2col
-  matrix), and through Winograd for large 3x3 layers.
+* **stride-1 backward** -- both gradients through the columns of one kernel row, or tap by
+  tap on flat channel planes (no im2col matrix) for few channels on small images, and
+  through Winograd for large 3x3 layers.
 
 **Workspace.** In a plain Python process every large NumPy temporary is a fresh ``mmap``
 that the next call pays for again in page faults. The paths here therefore work block by
