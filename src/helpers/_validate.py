@@ -49,6 +49,10 @@ def as_int(value, name: str, minimum: int | None = None) -> int:
 
     ``TypeError`` if it is not an integer, ``ValueError`` if it is below ``minimum``.
     """
+    if type(value) is int:  # the common case, without the slow check against numbers.Integral
+        if minimum is not None and value < minimum:
+            raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        return value
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be an int, got {value!r}")
     value = int(value)

@@ -597,7 +597,8 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
     correlation of ``grad_out`` with the flipped kernel), ``grad_bias`` sums ``grad_out``.
 
     The textbook route above is what runs for strides > 1. For stride 1 the same products are
-    done tap by tap on flat channel planes (no im2col matrix), and for large 3x3 layers both
+    done on the columns of one kernel row or tap by tap on flat channel planes (no full
+    im2col matrix), and for large 3x3 layers both
     gradients go through Winograd F(4x4, 3x3), like the forward pass (see
     :mod:`helpers.conv_fast`).
 

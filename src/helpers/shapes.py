@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from helpers._validate import as_bool, as_int, as_tuple, check_choice
 
@@ -244,6 +245,21 @@ def geometry(size, kernel_size, stride=1, padding=0, dilation=1,
     >>> geometry((32, 32), 5).out  # LeNet-5's C1
     (28, 28)
     """
+    args = (size, kernel_size, stride, padding, dilation)
+    if type(ceil_mode) is bool and all(map(_plain, args)):
+        # A layer asks for the same geometry on every call: plain ints, tuples of ints and
+        # strings give the same (immutable) answer each time, so it is computed once.
+        return _cached_geometry(*args, ceil_mode)
+    return _geometry(*args, ceil_mode)
+
+
+def _plain(value) -> bool:
+    """An int, a string or a tuple of ints (bools excluded): safe to use as a cache key."""
+    kind = type(value)
+    return kind is int or kind is str or (kind is tuple and all(type(v) is int for v in value))
+
+
+def _geometry(size, kernel_size, stride, padding, dilation, ceil_mode) -> Geometry:
     n = len(size) if isinstance(size, (tuple, list)) else 1
     size = as_tuple(size, "size", n, minimum=1)
     kernel = as_tuple(kernel_size, "kernel_size", n, minimum=1)
@@ -251,6 +267,9 @@ def geometry(size, kernel_size, stride=1, padding=0, dilation=1,
     dilation = as_tuple(dilation, "dilation", n, minimum=1)
     pads = padding_pairs(padding, kernel, stride, dilation)
     return Geometry(size, kernel, stride, pads, dilation, as_bool(ceil_mode, "ceil_mode"))
+
+
+_cached_geometry = lru_cache(maxsize=256)(_geometry)  # errors are raised, never cached
 
 
 def pool_geometry(size, kernel_size, stride=None, padding=0, dilation=1,

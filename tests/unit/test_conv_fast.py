@@ -51,12 +51,14 @@ def _make(case, seed):
 
 
 @st.composite
-def conv2d_cases(draw, stride1=False):
-    """A float64 layer without bias: groups, any kernel, stride, dilation and int padding."""
+def conv2d_cases(draw, stride1=False, row_stride1=False):
+    """A float64 layer without bias: groups, any kernel, stride, dilation and int padding
+    (``stride1``: stride 1; ``row_stride1``: vertical stride 1, any horizontal stride)."""
     groups = draw(st.integers(1, 3))
     c_in, c_out = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
     kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
-    stride = (1, 1) if stride1 else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (1, 1) if stride1 else (1 if row_stride1 else draw(st.integers(1, 3)),
+                                     draw(st.integers(1, 3)))
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
     size = [max(1, d * (k - 1) + 1 - 2 * p + draw(st.integers(0, 5)))
@@ -117,6 +119,52 @@ def test_im2col_wide_equals_torch(case, seed):
     x, w, _, kw = _make(case, seed)
     out = conv_fast._conv2d_im2col_wide(x, w, _geometry(x, w, kw), kw["groups"])
     np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
+
+
+@FEW
+@given(case=conv2d_cases(row_stride1=True), seed=st.integers(0, 2**16))
+def test_kernel_rows_equals_torch(case, seed):
+    """Columns of one kernel row, one product per kernel row: any kernel, groups, dilation,
+    padding and horizontal stride (the vertical stride must be 1)."""
+    x, w, _, kw = _make(case, seed)
+    out = conv_fast._conv2d_kernel_rows(x, w, _geometry(x, w, kw), kw["groups"])
+    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
+
+
+def test_kernel_rows_one_image_per_block_equals_torch(monkeypatch):
+    monkeypatch.setattr(conv_fast, "_ROWS_BLOCK", 1)  # every image a block of its own
+    x, w, b, kw = _make(dict(x=(3, 4, 9, 8), w=(6, 2, 3, 2), stride=(1, 2), padding=(1, 2),
+                             dilation=(2, 1), groups=2, dtype=np.float64, bias=True), 8)
+    out = conv.conv2d(x, w, b, method="im2col", **kw)
+    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
+
+
+@pytest.mark.parametrize(("x", "w", "kw", "expected"), [
+    ((64, 6, 14, 14), (16, 6, 5, 5), {}, "_conv2d_kernel_rows"),  # LeNet's C3: 30 per row
+    ((64, 3, 32, 32), (16, 3, 5, 5), {"padding": 2}, "_conv2d_kernel_rows"),  # 15 per row
+    ((8, 6, 14, 14), (16, 6, 5, 5), {"stride": (1, 2)}, "_conv2d_kernel_rows"),
+    ((64, 1, 28, 28), (6, 1, 5, 5), {"padding": 2}, "_conv2d_im2col_wide"),  # LeNet's C1: 5
+    ((64, 4, 14, 14), (8, 4, 3, 3), {"padding": 1}, "_conv2d_im2col_wide"),  # 12 per row
+    ((8, 6, 14, 14), (16, 6, 5, 5), {"stride": (2, 1)}, None),  # vertical stride 2: plain
+    ((8, 64, 56, 56), (64, 64, 3, 3), {"stride": 2}, "_conv2d_im2col_blocked"),
+])
+def test_im2col_variant_rule(x, w, kw, expected):
+    geom = shapes.geometry(x[2:], w[2:], kw.get("stride", 1), kw.get("padding", 0), 1)
+    chosen = conv_fast._im2col_variant(np.zeros(x), np.zeros(w), geom, 1)
+    assert getattr(chosen, "__name__", None) == expected, chosen
+
+
+def test_kernel_rows_float32_error_against_float64():
+    """LeNet's second layer in float32 through the kernel-row path: within 1e-6 of float64,
+    relative to the largest output (the kH partial sums are added at the end)."""
+    rng = _rng(9)
+    x = rng.standard_normal((16, 6, 14, 14), dtype=np.float32)
+    w = rng.standard_normal((16, 6, 5, 5), dtype=np.float32)
+    exact = _torch_conv(F.conv2d, x, w, None)
+    out = conv.conv2d(x, w)
+    assert out.dtype == np.float32
+    err = np.abs(out - exact).max() / np.abs(exact).max()
+    assert err <= 1e-6, err
 
 
 @FEW
@@ -233,6 +281,45 @@ def test_winograd_f4_equals_torch(case, seed):
     x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
     out = conv_fast._conv2d_winograd(x, w, _geometry(x, w, kw), kw["groups"], m=4)
     np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-9)
+
+
+@FEW
+@given(case=conv2d_cases(row_stride1=True), seed=st.integers(0, 2**16),
+       block=st.sampled_from([1, 1 << 20]))
+def test_backward_kernel_rows_equals_torch(case, seed, block):
+    """Both gradients through the columns of one kernel row, for any kernel, groups,
+    dilation, padding and horizontal stride, one image per block or all in one."""
+    x, w, _, kw = _make(case, seed)
+    xt = torch.from_numpy(x).requires_grad_()
+    wt = torch.from_numpy(w).requires_grad_()
+    y = F.conv2d(xt, wt, **kw)
+    g = _rng(seed + 1).standard_normal(tuple(y.shape))
+    y.backward(torch.from_numpy(g))
+    saved = conv_fast._ROWS_BLOCK
+    conv_fast._ROWS_BLOCK = block
+    try:
+        gx, gw = conv_fast._backward_kernel_rows(g, x, w, _geometry(x, w, kw), kw["groups"])
+    finally:
+        conv_fast._ROWS_BLOCK = saved
+    np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(gw, wt.grad.numpy(), atol=1e-10)
+
+
+def test_backward_of_lenet_layers_in_float32_against_float64():
+    """Both LeNet layers (tap by tap and by kernel rows): float32 gradients within 1e-5 of
+    float64, relative to the largest entry."""
+    rng = _rng(10)
+    for xs, ws, p in (((8, 1, 28, 28), (6, 1, 5, 5), 2), ((8, 6, 14, 14), (16, 6, 5, 5), 0)):
+        x = rng.standard_normal(xs, dtype=np.float32)
+        w = rng.standard_normal(ws, dtype=np.float32)
+        g = rng.standard_normal((xs[0], ws[0], xs[2] + 2 * p - 4, xs[3] + 2 * p - 4),
+                                dtype=np.float32)
+        exact = conv.conv2d_backward(*(a.astype(np.float64) for a in (g, x, w)), padding=p)
+        for name, a, r in zip(("grad_x", "grad_weight", "grad_bias"),
+                              conv.conv2d_backward(g, x, w, padding=p), exact, strict=True):
+            assert a.dtype == np.float32, name
+            err = np.abs(a - r).max() / np.abs(r).max()
+            assert err <= 1e-5, (xs, name, err)
 
 
 @FEW

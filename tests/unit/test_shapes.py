@@ -120,3 +120,20 @@ def test_covering_padding_holds_every_window():
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=rf"\b{name}\b"):
         call()
+
+
+def test_repeated_geometry_keeps_checking_types_and_values():
+    # geometry() remembers the answers for plain ints and tuples of ints; a bool or a float
+    # equal to a remembered int (True == 1, 1.0 == 1) must still be refused, and a list
+    # still accepted.
+    assert shapes.geometry((8, 8), 3, stride=1, padding=1).out == (8, 8)
+    assert shapes.geometry((8, 8), 3, stride=1, padding=1) is shapes.geometry((8, 8), 3, 1, 1)
+    for bad in (dict(stride=True), dict(stride=(True, 1)), dict(padding=1.0),
+                dict(dilation=(1.0, 1))):
+        with pytest.raises(TypeError, match=rf"\b{next(iter(bad))}\b"):
+            shapes.geometry((8, 8), 3, **bad)
+    with pytest.raises(ValueError, match=r"\bstride\b"):
+        shapes.geometry((8, 8), 3, stride=0)
+    with pytest.raises(ValueError, match=r"\bstride\b"):  # an error is not remembered
+        shapes.geometry((8, 8), 3, stride=0)
+    assert shapes.geometry([8, 8], [3, 3], [1, 1], [1, 1]).out == (8, 8)
