@@ -91,8 +91,8 @@ def _cell_metadata(node) -> dict:
 
 def animation_frames_to_files(text: str, images: Path, prefix: str) -> str:
     """matplotlib's animation player ``text`` with its frames written to ``images`` and linked
-    as ``prefix + file name``; the player loads a frame when it shows it (the first one lazily)
-    instead of all of them while the page loads."""
+    as ``prefix + file name``; the player loads a frame when it shows it instead of all of them
+    while the page loads (the image gets the frames' width and height, so nothing moves)."""
     size = None
 
     def write(match):
@@ -108,7 +108,7 @@ def animation_frames_to_files(text: str, images: Path, prefix: str) -> str:
     text = ANIM_FRAME.sub(write, text)
     text = ANIM_PRELOAD.sub("this.frames[i] = {src: frames[i]};", text)
     dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
-    return re.sub(r'<img id="(_anim_img\w+)"', rf'<img id="\1" loading="lazy"{dimensions}', text)
+    return re.sub(r'<img id="(_anim_img\w+)"', rf'<img id="\1"{dimensions}', text)
 
 
 def plain_token_classes(style_names) -> set[str]:
