@@ -4,10 +4,13 @@
 # (scripts/build-book.sh). Lighthouse is installed on first use into .cache/lighthouse/ (git-ignored).
 # Prints the performance and accessibility scores; the JSON reports go to _build/lighthouse/.
 # Scores measured on a loaded machine are lower than on a reader's: compare runs on one machine.
+# RUNS=N (default 3) audits each page N times and prints every score and the median, since
+# one run on a busy machine can be off by 20 points.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIGHTHOUSE_VERSION=13.5.0
 PORT=${PORT:-8765}
+RUNS=${RUNS:-3}
 PAGES=${*:-book/intro.html chapters/04_conv_layers.html}
 lh=.cache/lighthouse/node_modules/.bin/lighthouse
 if [ ! -x "$lh" ]; then
@@ -20,13 +23,18 @@ trap 'kill $server' EXIT
 sleep 1
 mkdir -p _build/lighthouse
 for page in $PAGES; do
-  out="_build/lighthouse/$(echo "$page" | tr '/' '_' | sed 's/\.html$//').json"
-  "$lh" "http://127.0.0.1:$PORT/$page" --chrome-path=/usr/bin/chromium \
-    --chrome-flags="--headless=new --no-sandbox --disable-gpu" \
-    --only-categories=performance,accessibility --output=json --output-path="$out" --quiet
+  name=$(echo "$page" | tr '/' '_' | sed 's/\.html$//')
+  for run in $(seq 1 "$RUNS"); do
+    "$lh" "http://127.0.0.1:$PORT/$page" --chrome-path=/usr/bin/chromium \
+      --chrome-flags="--headless=new --no-sandbox --disable-gpu" \
+      --only-categories=performance,accessibility --output=json \
+      --output-path="_build/lighthouse/$name-$run.json" --quiet
+  done
   .venv/bin/python -c "
-import json, sys
-r = json.load(open(sys.argv[1]))
-scores = {k: round(100 * v['score']) for k, v in r['categories'].items()}
-print(sys.argv[2], scores)" "$out" "$page"
+import json, statistics, sys
+runs = [json.load(open(f)) for f in sys.argv[2:]]
+for key in ('performance', 'accessibility'):
+    scores = [round(100 * r['categories'][key]['score']) for r in runs]
+    print(sys.argv[1], key, 'median', statistics.median(scores), 'runs', scores)" \
+    "$page" $(seq -f "_build/lighthouse/$name-%g.json" 1 "$RUNS")
 done

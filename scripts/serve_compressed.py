@@ -1,4 +1,6 @@
-"""Serve a built site on 127.0.0.1 with gzip compression, as GitHub Pages serves it.
+"""Serve a built site on 127.0.0.1 with gzip compression and persistent connections (HTTP/1.1
+keep-alive), as GitHub Pages serves it (Lighthouse would otherwise charge a new connection to
+every file).
 
 Usage: python scripts/serve_compressed.py [DIRECTORY] [PORT]  (default _build/html, 8000)
 """
@@ -16,6 +18,8 @@ COMPRESSIBLE = {".html", ".js", ".css", ".svg", ".json", ".txt", ".map", ".xml",
 
 
 class CompressingHandler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every response carries its Content-Length
+
     def send_head(self):
         path = Path(self.translate_path(self.path))
         if path.is_dir():

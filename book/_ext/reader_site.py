@@ -19,20 +19,54 @@ Fixes that the theme and the extensions leave to the book (each checked by tests
 * a chapter number stays on the line of its title (a no-break space);
 * every page has a meta description (its first paragraph);
 * the theme's Font Awesome script keeps only the icons the site uses (about 1.5 MB less on
-  every page).
+  every page);
+* pages paint before their scripts run: every script file is deferred (``defer`` keeps their
+  order; only ``documentation_options.js``, which an inline script reads at once, stays
+  blocking), and Sphinx's search index and tools, which the theme loads on every page for a
+  search-as-you-type that the book does not use, load on the search page only;
+* an animation's frames are image files beside the page's figures, loaded when shown, not
+  base64 text in the page (chapter 4's animation made up most of its HTML);
+* code keeps a highlighting ``<span>`` only where it changes the colour: the tokens that both
+  code styles (light and dark) draw in the code's own colour (names, punctuation, spaces) are
+  plain text, half of a chapter's elements;
+* Font Awesome draws the icons of the page once and does not watch the page for new ones (no
+  script of the site adds icons; watching made it re-scan the page for every formula MathJax
+  typesets);
+* the theme's style sheet loses Font Awesome's glyph rules (``.fa-x:before{content:...}``, 86 kB):
+  the icon script draws every ``<i class="fa-...">`` as SVG, and the rules only made the browser
+  fetch 270 kB of icon fonts to paint those icons once before the script replaced them.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
+import struct
 from pathlib import Path
 
 from docutils import nodes
+from pygments.formatters import HtmlFormatter
+from pygments.styles import get_style_by_name
 
 MARKER_LINE = re.compile(r"^\s*# (BEGIN|END) SOLUTION\b.*$")
 LINE_MARKER = re.compile(r"\s*# SOLUTION\s*$")
 DESCRIPTION_CHARS = 155
+# matplotlib's to_jshtml: one frame as a base64 data URL, split over lines with backslashes
+ANIM_FRAME = re.compile(r'frames\[(\d+)\] = "data:image/(png|jpeg|svg\+xml);base64,'
+                        r'((?:[A-Za-z0-9+/=]|\\\n)+)"')
+# ... and its player, which preloads every frame as soon as the page is parsed
+ANIM_PRELOAD = re.compile(r"this\.frames\[i\] = new Image\(\);\s*"
+                          r"this\.frames\[i\]\.src = frames\[i\];")
+PLAIN_CANDIDATES = ("n", "p", "w")  # Name, Punctuation, Text.Whitespace
+STYLE_RULE = re.compile(r"^\.highlight(?: \.(\w+))? \{ ([^}]*) \}", re.MULTILINE)
+FA_GLYPH_RULE = re.compile(r'(?:\.fa-[a-z0-9-]+:(?:before|after),?)+\{content:"[^"]*"\}')
+FRAME_SUFFIX = {"png": "png", "jpeg": "jpg", "svg+xml": "svg"}
+# Script files that an inline script of the page reads while the page is parsed
+BLOCKING_SCRIPTS = ("documentation_options.js",)
+SEARCH_SCRIPT = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools|_static/language_data|'
+                           r'searchindex)\.js"></script>')
 
 
 def _hide_header_search(app, config):
@@ -55,6 +89,60 @@ def _cell_metadata(node) -> dict:
     return {}
 
 
+def animation_frames_to_files(text: str, images: Path, prefix: str) -> str:
+    """matplotlib's animation player ``text`` with its frames written to ``images`` and linked
+    as ``prefix + file name``; the player loads a frame when it shows it instead of all of them
+    while the page loads (the image gets the frames' width and height, so nothing moves)."""
+    size = None
+
+    def write(match):
+        nonlocal size
+        data = base64.b64decode(match.group(3).replace("\\\n", ""))
+        if size is None and data[:8] == b"\x89PNG\r\n\x1a\n":
+            size = struct.unpack(">II", data[16:24])
+        name = f"anim-{hashlib.sha256(data).hexdigest()[:20]}.{FRAME_SUFFIX[match.group(2)]}"
+        images.mkdir(parents=True, exist_ok=True)
+        (images / name).write_bytes(data)
+        return f'frames[{match.group(1)}] = "{prefix}{name}"'
+
+    text = ANIM_FRAME.sub(write, text)
+    text = ANIM_PRELOAD.sub("this.frames[i] = {src: frames[i]};", text)
+    dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    return re.sub(r'<img id="(_anim_img\w+)"', rf'<img id="\1"{dimensions}', text)
+
+
+def plain_token_classes(style_names) -> set[str]:
+    """Pygments token classes (of PLAIN_CANDIDATES) that every style draws exactly as the code
+    around them: no rule, or only the code's own colour."""
+    plain = set(PLAIN_CANDIDATES)
+    for name in style_names:
+        defs = HtmlFormatter(style=get_style_by_name(name)).get_style_defs(".highlight")
+        rules = {cls: body.strip() for cls, body in STYLE_RULE.findall(defs)}
+        base = re.search(r"(?:^|; )color: (#\w+)", rules.get("", ""))
+        for cls in PLAIN_CANDIDATES:
+            rule = rules.get(cls)
+            if rule is not None and not (base and rule == f"color: {base.group(1)}"):
+                plain.discard(cls)
+    return plain
+
+
+def unwrap_plain_tokens(body: str, plain: set[str]) -> str:
+    """``body`` with ``<span class="p">(</span>`` and the like reduced to their text."""
+    if not plain:
+        return body
+    classes = "|".join(sorted(plain))
+    return re.sub(rf'<span class="(?:{classes})">([^<]*)</span>', r"\1", body)
+
+
+def _code_styles(app) -> list[str]:
+    try:
+        options = app.builder.theme.get_options(app.config.html_theme_options)
+    except Exception:  # another theme or builder: nothing to unwrap
+        return []
+    return [options[key] for key in ("pygments_light_style", "pygments_dark_style")
+            if options.get(key)]
+
+
 def _fix_doctree(app, doctree, docname):
     for block in list(doctree.findall(nodes.literal_block)):
         text = block.astext()
@@ -73,6 +161,9 @@ def _fix_doctree(app, doctree, docname):
         text = re.sub(r'<img id="(_anim_img\w+)">', rf'<img id="\1" alt="{alt}">', text)
         text = re.sub(r'(<input id="_anim_slider\w+" type="range")',
                       r'\1 aria-label="Animation frame"', text)
+        if app.builder.format == "html":
+            text = animation_frames_to_files(text, Path(app.outdir) / "_images",
+                                             "../" * docname.count("/") + "_images/")
         raw.children = [nodes.Text(text)]
 
 
@@ -106,6 +197,10 @@ def _fix_page(app, pagename, templatename, context, doctree):
         # "3. Convolution" never breaks after "3." (a no-break space after the number)
         body = re.sub(r'(<h1>\s*<span class="section-number">[0-9.]+) </span>', r'\1&#160;</span>',
                       body)
+        if not hasattr(app, "_reader_site_plain"):
+            styles = _code_styles(app)
+            app._reader_site_plain = plain_token_classes(styles) if len(styles) == 2 else set()
+        body = unwrap_plain_tokens(body, app._reader_site_plain)
         context["body"] = body
     has_math = 'class="math' in body
     has_explorer = "conv-explorer" in body
@@ -117,6 +212,10 @@ def _fix_page(app, pagename, templatename, context, doctree):
                 continue
             if name.endswith("conv-explorer.js") and not has_explorer:
                 continue
+            if (pagename != "search" and getattr(asset, "filename", None)
+                    and not name.endswith(BLOCKING_SCRIPTS) and "async" not in asset.attributes):
+                asset = type(asset)(asset.filename, priority=asset.priority,
+                                    **{**asset.attributes, "defer": "defer"})
             kept.append(asset)
         context["script_files"] = kept
     description = _description(doctree) or app.config.html_title or app.config.project
@@ -160,11 +259,36 @@ def _subset_fontawesome(app, exception):
         if path != script:
             used |= set(ICON_CLASS.findall(path.read_text(errors="ignore")))
     script.write_text(subset_icons(script.read_text(), used))
+    css = static / "styles" / "pydata-sphinx-theme.css"
+    if css.is_file():
+        css.write_text(FA_GLYPH_RULE.sub("", css.read_text()))
+
+
+def _load_search_on_search_page(app, exception):
+    """Drop the search index and tools the theme adds to every page for search-as-you-type
+    when that is off (the search dialog sends the reader to search.html, which loads them)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    if app.config.html_theme_options.get("search_as_you_type"):
+        return
+    outdir = Path(app.outdir)
+    for path in outdir.rglob("*.html"):
+        if path == outdir / "search.html":
+            continue
+        text = path.read_text()
+        if "DOCUMENTATION_OPTIONS.search_as_you_type = false" not in text:
+            continue
+        lighter = SEARCH_SCRIPT.sub("", text)
+        if lighter != text:
+            path.write_text(lighter)
 
 
 def setup(app):
     app.connect("config-inited", _hide_header_search)
+    app.add_js_file(None, body="window.FontAwesomeConfig = {observeMutations: false};",
+                    priority=100)
     app.connect("doctree-resolved", _fix_doctree)
     app.connect("html-page-context", _fix_page, priority=950)
     app.connect("build-finished", _subset_fontawesome)
+    app.connect("build-finished", _load_search_on_search_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -275,6 +275,29 @@ def test_no_page_needs_another_host(site):
         assert not found, f"{page.relative_to(site)} loads from another host: {found[:3]}"
 
 
+def test_pages_stay_light(site):
+    """What made chapter 4 slow on a phone (Lighthouse, mobile): its animation's frames as base64
+    text inside the page, blocking scripts in the head, the search index on every page, and the
+    icon fonts that the theme's glyph rules fetched. Checked on the built files."""
+    for page in site.rglob("*.html"):
+        name = str(page.relative_to(site))
+        if name.startswith(("_static/", "slides/")):  # theme templates; reveal.js decks
+            continue
+        text = page.read_text(errors="ignore")
+        embedded = re.findall(r"data:image/[\w+.-]+;base64,[A-Za-z0-9+/=\\\n]{2000,}", text)
+        assert not embedded, f"{name}: {len(embedded)} images embedded as base64 text"
+        head = text.split("</head>", 1)[0]
+        blocking = [src for src in re.findall(r"<script\b([^>]*)\bsrc=\"([^\"]+)\"", head)
+                    if "defer" not in src[0] and "async" not in src[0]
+                    and not src[1].split("?")[0].endswith("documentation_options.js")]
+        if name != "search.html":
+            assert not blocking, f"{name}: scripts that block the first paint: {blocking}"
+            assert "searchindex.js" not in text, f"{name}: loads the search index"
+    css = (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text()
+    glyphs = re.findall(r'\.fa-[a-z0-9-]+:before\{content:"', css)
+    assert not glyphs, f"the theme's style sheet still has {len(glyphs)} icon-font glyph rules"
+
+
 @pytest.mark.parametrize("name", ["book/intro", "chapters/04_conv_layers"])
 def test_only_the_icons_used_are_loaded_and_all_of_them_show(visit, server, site, name):
     script = site / "_static" / "scripts" / "fontawesome.js"
