@@ -70,12 +70,18 @@ def run_pip(*args):
     return done.stdout
 
 
+# otter-grader's own metadata asks for an ipywidgets newer and a wrapt older than Colab's, so
+# pip would refuse it; its checking code runs with Colab's versions. It is installed without
+# its dependencies, and those it imports that Colab lacks come with the helpers.
+OTTER_NEEDS = ["click", "dill", "fica", "ipylab", "jinja2", "jupytext", "nbformat", "pandas",
+               "python-frontmatter", "pyyaml", "requests", "wrapt"]
 if "google.colab" in sys.modules:
     with open("/tmp/colab-installed.txt", "w") as file:
         file.write(run_pip("list", "--format=freeze"))
     print(f"Installing the helpers package and otter-grader from {{REPO_URL}} ...")
     run_pip("install", "-q", "-c", "/tmp/colab-installed.txt",
-            f"cnn-book-helpers[data] @ git+{{REPO_URL}}", "otter-grader")
+            f"cnn-book-helpers[data] @ git+{{REPO_URL}}", *OTTER_NEEDS)
+    run_pip("install", "-q", "--no-deps", "otter-grader")
 PUBLIC_TESTS = (
 {tests}
 )

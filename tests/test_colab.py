@@ -34,6 +34,7 @@ from colab_sim import (
     stand_in_wheel,
 )
 from make_assignments import SETUP_CELL as STUDENT_SETUP_CELL
+from make_assignments import zip_tests
 from nbtools import CHAPTERS, ROOT, code_cells, config, read
 from packaging.requirements import Requirement
 from packaging.version import Version
@@ -50,13 +51,19 @@ def chapter_setup_cells() -> dict[str, str]:
     return cells
 
 
-def pip_install_args(cell: str, requirement_url: str, constraints: Path) -> list[str]:
-    """The arguments of the cell's ``pip install``, with our URL and constraints swapped in."""
-    command = run_setup_cell(cell, in_colab=True)[-1]
-    args = command[command.index("install") + 1:]
-    args = [a for a in args if a != "-q"]
-    args[args.index("-c") + 1] = str(constraints)
-    return [a.replace(f"git+{REPO_URL}", requirement_url) for a in args]
+def pip_installs(cell: str, requirement_url: str, constraints: Path) -> list[list[str]]:
+    """The arguments of each of the cell's ``pip install`` calls, with our URL and constraints
+    swapped in."""
+    installs = []
+    for command in run_setup_cell(cell, in_colab=True):
+        if "install" not in command:
+            continue
+        args = [a for a in command[command.index("install") + 1:] if a != "-q"]
+        if "-c" in args:
+            args[args.index("-c") + 1] = str(constraints)
+        installs.append([a.replace(f"git+{REPO_URL}", requirement_url) for a in args])
+    assert installs, f"the set-up cell installs nothing in Colab:\n{cell[:500]}"
+    return installs
 
 
 def build_wheel(directory: Path) -> Path:
@@ -74,8 +81,14 @@ def build_wheel(directory: Path) -> Path:
 
 
 def student_cell() -> str:
-    """The student notebooks' set-up cell up to where it unpacks the public tests."""
-    return STUDENT_SETUP_CELL.split("PUBLIC_TESTS = (")[0].format(repo_url=REPO_URL)
+    """The student notebooks' set-up cell up to where it unpacks the public tests, with
+    otter-grader pinned as ``scripts/assign.sh`` pins it (an unpinned name lets pip fall back
+    to an old release that Colab's packages allow)."""
+    cell = STUDENT_SETUP_CELL.split("PUBLIC_TESTS = (")[0].format(repo_url=REPO_URL)
+    otter = importlib.metadata.version("otter-grader")
+    pinned = cell.replace('"otter-grader"', f'"otter-grader=={otter}"')
+    assert pinned != cell, "the student set-up cell no longer installs otter-grader"
+    return pinned
 
 
 def test_constraints_file_converts_colabs_package_list():
@@ -108,23 +121,29 @@ def test_setup_cell_install_keeps_colabs_packages(cell, tmp_path):
     for name in PYTORCH_INDEX_PACKAGES:
         stand_in_wheel(name, f"{pins[name]}+cpu", tmp_path / "stand-ins")
     wheel = build_wheel(tmp_path)
-    report = tmp_path / "report.json"
-    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet",
-               "--report", str(report), "--target", str(tmp_path / "target"),
-               "--python-version", python, "--only-binary=:all:",
-               "--find-links", str(tmp_path / "stand-ins"),
-               *pip_install_args(cell, wheel.as_uri(), COLAB_CONSTRAINTS)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_TIMEOUT)
-    errors = "\n".join(line for line in done.stderr.splitlines()
-                       if not line.startswith("WARNING: Location"))
-    assert done.returncode == 0, f"pip cannot install this without changing Colab:\n{errors}"
-    chosen = {normalize(item["metadata"]["name"]): item["metadata"]["version"]
-              for item in json.loads(report.read_text())["install"]}
+    chosen = {}
+    for i, args in enumerate(pip_installs(cell, wheel.as_uri(), COLAB_CONSTRAINTS)):
+        report = tmp_path / f"report-{i}.json"
+        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet",
+                   "--report", str(report), "--target", str(tmp_path / "target"),
+                   "--python-version", python, "--only-binary=:all:",
+                   "--find-links", str(tmp_path / "stand-ins"), *args]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_TIMEOUT)
+        errors = "\n".join(line for line in done.stderr.splitlines()
+                           if not line.startswith("WARNING: Location"))
+        assert done.returncode == 0, (
+            f"pip cannot install {args} without changing Colab:\n{errors}")
+        chosen.update({normalize(item["metadata"]["name"]): item["metadata"]["version"]
+                       for item in json.loads(report.read_text())["install"]})
     changed = {name: (pins[name], version) for name, version in chosen.items()
                if name in pins and Version(version).public != Version(pins[name]).public}
     assert not changed, f"Colab's package (its version, pip's choice) would change: {changed}"
     assert "medmnist" in chosen, "chapter 6's pneumonia section needs medmnist"
     assert "cnn-book-helpers" in chosen
+    if "otter" in cell:
+        otter = importlib.metadata.version("otter-grader")
+        assert chosen.get("otter-grader") == otter, (
+            f"the student notebooks need otter-grader {otter}, the build's: {chosen}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,11 +156,13 @@ COLAB_PACKAGES = [
     "pip", "numpy", "pandas", "scipy", "scikit-learn", "scikit-image", "matplotlib", "sympy",
     "tqdm", "threadpoolctl", "pillow", "mlxtend", "xlrd", "requests", "termcolor", "ipykernel",
     "ipython", "ipywidgets", "jupyter-client", "pyzmq", "tornado", "traitlets",
+    # what otter-grader imports in a student notebook, where Colab has it
+    "click", "dill", "jinja2", "jupytext", "nbformat", "pyyaml", "wrapt", "sphinx",
 ]
 LINKED_ROOTS = ("torch", "torchvision")
 # Colab's versions of these need a newer Python than 3.11: pip picks the newest one for 3.11.
 NEEDS_NEWER_PYTHON = ("tifffile",)
-RECIPE = 1  # raise it when build_colab_venv changes: the cached environment is rebuilt
+RECIPE = 2  # raise it when build_colab_venv changes: the cached environment is rebuilt
 FAKE_COLAB = '"""Stand-in for Colab\'s module: the set-up cells ask only if it is imported."""\n'
 
 
@@ -362,3 +383,54 @@ def test_setup_cells_in_a_colab_like_kernel(tmp_path):
         assert not changed, f"the set-up cell changed Colab's packages (before, after): {changed}"
         added = sorted(set(after) - set(before))
         assert "medmnist" in added and "cnn-book-helpers" in added, added
+
+
+PUBLIC_TEST = """\
+from otter.test_files import test_case
+
+OK_FORMAT = False
+name = "q1"
+points = 1
+
+
+@test_case(points=1, hidden=False)
+def test_q1(env):
+    assert env["answer"] == 42, "not done yet: answer must be 42"
+"""
+
+
+def test_student_setup_cell_and_otter_check_in_a_colab_like_kernel(tmp_path):
+    """The student notebooks' set-up cell, pinned as the assignments pin it, in a throw-away
+    copy of the Colab-like environment (needs PyPI): it installs the helpers and otter-grader
+    without changing a package Colab has (ipywidgets 7.7, wrapt 2, ... stay), writes the
+    public tests, and ``otter.Notebook()`` then checks an answer, wrong and right."""
+    base = colab_venv()
+    clone = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    tests = tmp_path / "tests-source"
+    tests.mkdir()
+    (tests / "q1.py").write_text(PUBLIC_TEST)
+    otter = importlib.metadata.version("otter-grader")
+    cell = STUDENT_SETUP_CELL.format(repo_url=clone.as_uri(), tests=zip_tests(tests))
+    cell = cell.replace('"otter-grader"', f'"otter-grader=={otter}"')
+    venv, work = tmp_path / "venv", tmp_path / "content"
+    subprocess.run(["cp", "-al", str(base), str(venv)], check=True)
+    work.mkdir()
+    before = freeze(venv)
+    kernel = Kernel(venv, cwd=work)
+    try:
+        printed = kernel.run(cell, "student set-up cell")
+        assert "Installing" in printed, printed
+        assert (work / "tests" / "q1.py").exists(), "the set-up cell must write ./tests"
+        wrong = kernel.run("import otter\ngrader = otter.Notebook()\nanswer = 41\n"
+                           "print(grader.check('q1'))", "otter check, wrong answer")
+        right = kernel.run("answer = 42\nprint(grader.check('q1'))", "otter check, right answer")
+    finally:
+        kernel.close()
+    assert "not done yet: answer must be 42" in wrong, wrong
+    assert "passed" in right and "failed" not in right, right
+    after = freeze(venv)
+    changed = {name: (version, after.get(name)) for name, version in before.items()
+               if after.get(name) != version}
+    assert not changed, f"the set-up cell changed Colab's packages (before, after): {changed}"
+    assert after.get("otter-grader") == otter and "cnn-book-helpers" in after, sorted(after)
