@@ -7,7 +7,17 @@ import re
 import pytest
 import yaml
 from colab_sim import run_setup_cell
-from nbtools import CHAPTERS, ROOT, code_cells, config, questions, raw_marker, read, toc_files
+from nbtools import (
+    CHAPTERS,
+    ROOT,
+    code_cells,
+    config,
+    is_hidden_test,
+    questions,
+    raw_marker,
+    read,
+    toc_files,
+)
 
 pytestmark = pytest.mark.skipif(not CHAPTERS, reason="no chapter notebooks yet")
 IDS = [p.stem for p in CHAPTERS]
@@ -129,6 +139,9 @@ def test_exercise_format(path):
         if raw_marker(cell):
             tags = cell.metadata.get("tags", [])
             assert "remove-cell" in tags, f"untagged raw cell: {cell.source}"
+        if is_hidden_test(cell):  # the book's pages must not show what only the autograder sees
+            assert "remove-cell" in cell.metadata.get("tags", []), (
+                f"{path.name}: hidden test without the remove-cell tag: {cell.source[:80]!r}")
     configs = [c.source for c in nb.cells if raw_marker(c) == "ASSIGNMENT CONFIG"]
     assert len(configs) == 1, "exactly one # ASSIGNMENT CONFIG cell"
     assignment = yaml.safe_load(configs[0].split("\n", 1)[1])
