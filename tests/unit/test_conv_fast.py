@@ -283,6 +283,16 @@ def test_winograd_f4_equals_torch(case, seed):
     np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-9)
 
 
+def _torch_gradients(x, w, kw, seed):
+    """A random output gradient g, and x and w as tensors holding PyTorch's gradients."""
+    xt = torch.from_numpy(x).requires_grad_()
+    wt = torch.from_numpy(w).requires_grad_()
+    y = F.conv2d(xt, wt, **kw)
+    g = _rng(seed + 1).standard_normal(tuple(y.shape))
+    y.backward(torch.from_numpy(g))
+    return g, xt, wt
+
+
 @FEW
 @given(case=conv2d_cases(row_stride1=True), seed=st.integers(0, 2**16),
        block=st.sampled_from([1, 1 << 20]))
@@ -290,11 +300,7 @@ def test_backward_kernel_rows_equals_torch(case, seed, block):
     """Both gradients through the columns of one kernel row, for any kernel, groups,
     dilation, padding and horizontal stride, one image per block or all in one."""
     x, w, _, kw = _make(case, seed)
-    xt = torch.from_numpy(x).requires_grad_()
-    wt = torch.from_numpy(w).requires_grad_()
-    y = F.conv2d(xt, wt, **kw)
-    g = _rng(seed + 1).standard_normal(tuple(y.shape))
-    y.backward(torch.from_numpy(g))
+    g, xt, wt = _torch_gradients(x, w, kw, seed)
     saved = conv_fast._ROWS_BLOCK
     conv_fast._ROWS_BLOCK = block
     try:
@@ -327,11 +333,7 @@ def test_backward_of_lenet_layers_in_float32_against_float64():
 def test_backward_taps_equals_torch(case, seed):
     """Both gradients tap by tap on flat planes, for any kernel, dilation and padding."""
     x, w, _, kw = _make(case, seed)
-    xt = torch.from_numpy(x).requires_grad_()
-    wt = torch.from_numpy(w).requires_grad_()
-    y = F.conv2d(xt, wt, **kw)
-    g = _rng(seed + 1).standard_normal(tuple(y.shape))
-    y.backward(torch.from_numpy(g))
+    g, xt, wt = _torch_gradients(x, w, kw, seed)
     gx, gw = conv_fast._backward_taps(g, x, w, _geometry(x, w, kw), kw["groups"])
     np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(gw, wt.grad.numpy(), atol=1e-10)
