@@ -45,7 +45,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from nbtools import questions, raw_marker, solution_cells, solution_lines  # noqa: E402,I001
+from nbtools import (graded_cells, questions, raw_marker, solution_cells,  # noqa: E402,I001
+                     solution_lines)
 
 SETUP_CELL = '''\
 # Set-up. Inside Google Colab: install this book's helpers and otter-grader (pip gets every
@@ -127,6 +128,7 @@ def otter_master(source: Path, work: Path, hidden_dir: Path | None = None) -> Pa
     nb.cells = configs + [cell for cell in nb.cells if cell not in configs]
     if hidden_dir is not None:
         add_hidden_tests(nb, hidden_dir)
+    skip_when_graded(nb)
     (work / "requirements").mkdir(parents=True, exist_ok=True)
     (work / "requirements" / "autograder.txt").write_text(pinned_requirements(build_stamp()))
     master = work / source.name
@@ -193,6 +195,29 @@ def finish_student(path: Path, stamp: dict[str, str]) -> None:
     nbformat.write(nb, path)
 
 
+GRADING_SKIPS = "otter_ignore"  # otter's tag: the grader leaves the cell out
+SKIPPED_NOTE = "# (not run when graded: no answer needs this cell)"
+
+
+def skip_when_graded(nb: nbformat.NotebookNode) -> int:
+    """Tag the code cells no answer needs so that grading runs only the answers' slice.
+
+    Grading re-runs a submission; the chapter's demonstrations (training runs, figures) would
+    cost minutes per student and tell the grader nothing. ``nbtools.graded_cells`` keeps the
+    set-up, otter's start, the questions and every cell that defines a name they read; the
+    rest gets otter's ``otter_ignore`` tag, which ``otter assign`` (grading the solutions) and
+    ``otter run`` (grading a submission) obey. Students run every cell as usual."""
+    keep = graded_cells(nb)
+    skipped = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and index not in keep:
+            tags = cell.metadata.setdefault("tags", [])
+            if GRADING_SKIPS not in tags:
+                tags.append(GRADING_SKIPS)
+            skipped += 1
+    return skipped
+
+
 def add_hidden_tests(nb: nbformat.NotebookNode, hidden_dir: Path) -> int:
     """Insert every ``hidden_dir/<question name>*.py`` of this notebook as a hidden test cell.
 
@@ -242,6 +267,11 @@ def polish_student(path: Path, chapter: int, repo_url: str) -> None:
             number += 1
             cell.source = exercise_heading(text, chapter, number)
         cells.append(cell)
+    for cell in cells:
+        if GRADING_SKIPS in cell.metadata.get("tags", []):
+            first, _, rest = cell.source.partition("\n")
+            cell.source = (f"{first}\n{SKIPPED_NOTE}\n{rest}" if first.startswith("%%")
+                           else f"{SKIPPED_NOTE}\n{cell.source}")  # a cell magic stays first
     init = next(c for c in cells if c.cell_type == "code" and "otter.Notebook(" in c.source)
     cells.remove(init)
     setup = next(c for c in cells if c.cell_type == "code" and "google.colab" in c.source)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 import re
+import symtable
 from pathlib import Path
 
 import nbformat
@@ -170,3 +173,69 @@ def hidden_test_lines(nb, min_length: int = 24) -> list[str]:
     public = "\n".join(c.source for c in nb.cells if not is_hidden_test(c))
     lines = {line.strip() for c in nb.cells if is_hidden_test(c) for line in c.source.split("\n")}
     return sorted(line for line in lines if len(line) >= min_length and line not in public)
+
+
+def cell_names(source: str) -> tuple[set[str], set[str]]:
+    """(global names a code cell defines, global names it reads from earlier cells)."""
+    source = re.sub(r"^\s*[%!].*$", "", source, flags=re.M)  # IPython magics and shell lines
+    try:
+        table = symtable.symtable(source, "<cell>", "exec")
+    except SyntaxError:
+        return set(), set()
+    defined = {s.get_name() for s in table.get_symbols()
+               if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    used: set[str] = set()
+
+    def walk(scope) -> None:
+        for symbol in scope.get_symbols():
+            top = scope.get_type() == "module"
+            if symbol.is_referenced() and (top or symbol.is_global()):
+                used.add(symbol.get_name())
+        for child in scope.get_children():
+            walk(child)
+
+    walk(table)
+    return defined, used - defined - set(dir(builtins))
+
+
+def test_arguments(source: str) -> set[str]:
+    """The notebook names an otter test cell hands its test: ``test_x(a, b)`` -> {'a', 'b'}."""
+    calls = re.findall(r"^test_\w+\((.*)\)\s*$", source, re.M)
+    return {name.strip() for call in calls for name in call.split(",") if name.strip()}
+
+
+def only_definitions(source: str) -> bool:
+    """Whether a cell only imports and defines functions or classes (it costs nothing to run)."""
+    source = re.sub(r"^\s*[%!].*$", "", source, flags=re.M)
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    kinds = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
+    return bool(body) and all(isinstance(node, kinds) for node in body)
+
+
+def graded_cells(nb) -> set[int]:
+    """Indices of the code cells that grading a notebook must run.
+
+    The set-up cell, the cell that starts otter, every cell of a question (answers and tests),
+    every cell that only imports or defines functions (free to run, and an answer may use
+    them) and, going backwards, every earlier cell that defines a name one of those reads (the
+    names a test receives included): a backward slice of the notebook by names. The rest (the
+    chapter's demonstrations, figures and experiments) the answers do not need."""
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    keep = {i for i in code[:1]} | {i for i in code if "otter.Notebook(" in nb.cells[i].source
+                                    or only_definitions(nb.cells[i].source)}
+    for question in questions(nb):
+        keep |= {i for i in question["cells"] + question["tests"] if i in code}
+    needed: set[str] = set()
+    for i in keep:
+        needed |= cell_names(nb.cells[i].source)[1] | test_arguments(nb.cells[i].source)
+    for i in reversed(code):
+        defined, used = cell_names(nb.cells[i].source)
+        if i in keep:
+            needed |= used | test_arguments(nb.cells[i].source)
+        elif defined & needed:
+            keep.add(i)
+            needed = (needed - defined) | used
+    return keep

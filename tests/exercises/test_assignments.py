@@ -23,7 +23,7 @@ from colab_sim import run_setup_cell
 from nbtools import CHAPTERS, ROOT, config, hidden_test_lines, questions, read, solution_lines
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import submission, variants  # noqa: E402 - next to this file
+from corpus import solution_cell, submission, variants  # noqa: E402 - next to this file
 
 OTTER = Path(sys.executable).with_name("otter")
 IDS = [p.stem for p in CHAPTERS]
@@ -106,6 +106,28 @@ def test_outputs_exist_with_the_expected_questions(dist, path):
     checks = [c.source for c in nb.cells if c.cell_type == "code" and "grader.check(" in c.source]
     assert checks == [f'grader.check("{name}")' for name in names]
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "outputs left"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_grading_skips_the_demonstrations_and_nothing_an_answer_needs(dist, path):
+    """Student and autograder notebooks carry otter's ``otter_ignore`` tag on the chapter's
+    demonstrations only: never on the set-up, otter's start, an answer or a check; and the
+    solutions scored full marks with them skipped (``otter assign`` graded them so)."""
+    master = read(path)
+    answers = {solution_cell(master, q).split("\n", 1)[0] for q in questions(master)}
+    for notebook in (dist / "student" / path.stem / path.name,
+                     dist / "autograder" / path.name):
+        code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+        skipped = [c for c in code if "otter_ignore" in c.metadata.get("tags", [])]
+        assert len(skipped) >= len(code) // 3, f"{notebook.name}: only {len(skipped)} skipped"
+        for cell in skipped:
+            text = cell.source
+            assert not any(key in text for key in ("google.colab", "otter.Notebook(",
+                                                   "grader.check(", "# HIDDEN")), text[:200]
+            assert text.split("\n", 1)[0] not in answers, f"an answer is skipped: {text[:200]}"
+        if notebook.parent.name == path.stem:  # the student's copy says which cells
+            noted = [c for c in code if "(not run when graded" in c.source]
+            assert noted == skipped, "every skipped cell, and only those, says so to students"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
@@ -214,12 +236,13 @@ def corpus_scores(dist, tmp_path_factory):
         nbformat.write(nb, out / path.name)
         scores = grade(dist / "autograder" / f"{path.stem}-autograder.zip", out / path.name,
                        out / "results")
-        return path.stem, choices, scores
+        reports = json.loads((out / "results" / "report.json").read_text())
+        return path.stem, choices, scores, reports
 
     results: dict[str, list] = {p.stem: [] for p in CHAPTERS}
     with ThreadPoolExecutor(max_workers=int(JOBS)) as pool:
-        for stem, choices, scores in pool.map(run, jobs):
-            results[stem].append((choices, scores))
+        for stem, choices, scores, reports in pool.map(run, jobs):
+            results[stem].append((choices, scores, reports))
     return results
 
 
@@ -229,12 +252,16 @@ def test_every_wrong_answer_loses_marks_and_every_delegation_scores_zero(corpus_
     for name in names:
         assert len([v for v in variants(name) if v[0] != "delegating"]) >= 3, name
     passed = []
-    for choices, scores in corpus_scores[path.stem]:
+    for choices, scores, reports in corpus_scores[path.stem]:
         for name in names:
             score, maximum = scores[name]
+            # lost for its mistake, not because grading skipped a cell the answer needs
+            assert "NameError" not in reports[name], f"{name}: {reports[name][-1500:]}"
             if name not in choices:
                 assert score == maximum > 0, f"{name}: the solution lost marks: {scores}"
             elif choices[name][0] == "delegating":
+                assert "write it yourself" in reports[name], (
+                    f"{name}: the delegation was not caught as one: {reports[name][-1500:]}")
                 # below full marks: a question that also asks for a written answer keeps the
                 # points of that answer, the implementation's cases all fail
                 if score >= maximum:

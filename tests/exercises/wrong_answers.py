@@ -349,7 +349,8 @@ DELEGATING = {
                             "    return conv.conv2d(x[None], w, stride=stride, padding=padding)[0]\n"
                             "    C_out, C_in, kh, kw = w.shape"),
     "ch04-layer-cost": ("params = c_out * (k * k * c_in + 1)",
-                        "params = models.count_params(torch.nn.Conv2d(c_in, c_out, k))"),
+                        "from helpers import models\n"
+                        "    params = models.count_params(torch.nn.Conv2d(c_in, c_out, k))"),
     "ch04-backward-input": ("    k = weight.shape[-1]\n",
                             "    k = weight.shape[-1]\n"
                             "    n, _, h, w = grad_out.shape\n"
@@ -360,8 +361,8 @@ DELEGATING = {
                               "    return pool.max_pool2d_backward(grad_out, x, k)\n"),
     "ch05-blur-pool": ("    row = np.array([1.0])\n", "    return pool.blur_pool2d(x, m, stride)\n"),
     "ch05-fraction-changed": ("    before, after = max_pool(maps), max_pool(moved)",
-                              "    before = pool.max_pool2d(maps, k)\n"
-                              "    after = pool.max_pool2d(cyclic_shift(maps, tuple(shift), axis=(-2, -1)), k)"),
+                              "    from helpers import pool as pooling  # the argument is named pool\n"
+                              "    before, after = pooling.max_pool2d(maps, k), pooling.max_pool2d(moved, k)"),
     "ch06-softmax-ce-grad": ("    z = logits - ",
                              "    t = torch.tensor(logits, requires_grad=True)\n"
                              "    loss = torch.nn.functional.cross_entropy(t, torch.tensor(labels))\n"
