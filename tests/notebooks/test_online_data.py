@@ -29,6 +29,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from downloads import write_concrete_xls, write_idx
 from nbtools import CHAPTERS, ROOT
 
 from helpers import data
@@ -75,14 +76,6 @@ socket.getaddrinfo = _getaddrinfo
 
 
 # ----------------------------------------------------------------------------- the cache
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """MNIST's IDX format: magic 0x0000 08 ndim, big-endian sizes, then the uint8 data."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(s).to_bytes(4, "big")
-                                                     for s in array.shape)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
-
-
 def redraw(digits: np.ndarray, labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` new digits: copies of ``digits`` (float, [0, 1]) moved by at most one pixel (MNIST
     centres its digits) and with noisy strokes."""
@@ -111,23 +104,8 @@ def write_mnist(cache: Path) -> None:
         write_idx(raw / stem, array)
 
 
-CONCRETE_HEADERS = [  # UCI's column titles, units included
-    "Cement (component 1)(kg in a m^3 mixture)",
-    "Blast Furnace Slag (component 2)(kg in a m^3 mixture)",
-    "Fly Ash (component 3)(kg in a m^3 mixture)",
-    "Water  (component 4)(kg in a m^3 mixture)",
-    "Superplasticizer (component 5)(kg in a m^3 mixture)",
-    "Coarse Aggregate  (component 6)(kg in a m^3 mixture)",
-    "Fine Aggregate (component 7)(kg in a m^3 mixture)",
-    "Age (day)",
-    "Concrete compressive strength(MPa, megapascals) ",
-]
-
-
 def write_concrete(path: Path, rows: int = 1030) -> None:
     """UCI's spreadsheet: 1,030 mixes in the published ranges, strength from a smooth rule."""
-    import xlwt
-
     low = np.array([102, 0, 0, 122, 0, 801, 594, 1])
     high = np.array([540, 359, 200, 247, 32, 1145, 993, 365])
     x = low + (high - low) * RNG.random((rows, 8))
@@ -135,14 +113,7 @@ def write_concrete(path: Path, rows: int = 1030) -> None:
     strength = (0.11 * x[:, 0] + 0.08 * x[:, 1] + 0.05 * x[:, 2] - 0.15 * x[:, 3]
                 + 0.3 * x[:, 4] + 9 * np.log(x[:, 7]) - 20 + RNG.normal(0, 5, rows))
     table = np.column_stack([x, np.clip(strength, 2, 83)])
-    book = xlwt.Workbook()
-    sheet = book.add_sheet("Sheet1")
-    for j, name in enumerate(CONCRETE_HEADERS):
-        sheet.write(0, j, name)
-    for i, row in enumerate(table.round(2).tolist(), start=1):
-        for j, value in enumerate(row):
-            sheet.write(i, j, value)
-    book.save(str(path))
+    write_concrete_xls(path, table.round(2).tolist())
 
 
 def write_pneumonia(path: Path) -> None:

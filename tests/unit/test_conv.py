@@ -9,6 +9,7 @@ import pytest
 import scipy.signal
 import torch
 import torch.nn.functional as F
+from conv_reference import make_case, tolerance, torch_conv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,12 +25,6 @@ SIGNAL_MODES = ["full", "valid", "same", "circular"]
 
 def _rng(seed):
     return np.random.default_rng(seed)
-
-
-def _tol(dtype, k, x, w):
-    """Absolute tolerance for a sum of k products, scaled by the size of the numbers."""
-    scale = float(np.abs(x).max() * np.abs(w).max()) + 1e-30
-    return (1e-4 if dtype == np.float32 else 1e-10) * np.sqrt(k) * scale
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,34 +199,17 @@ def conv2d_cases(draw, max_size=8):
                 padding=padding, dilation=dilation, groups=groups, dtype=dtype, bias=bias)
 
 
-def _torch_conv(fn, x, w, b, **kw):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch warns about even kernels with padding="same"
-        t = fn(torch.from_numpy(x.astype(np.float64)), torch.from_numpy(w.astype(np.float64)),
-               None if b is None else torch.from_numpy(b.astype(np.float64)), **kw)
-    return t.numpy()
-
-
-def _make(case, seed):
-    rng = _rng(seed)
-    x = rng.standard_normal(case["x"]).astype(case["dtype"])
-    w = rng.standard_normal(case["w"]).astype(case["dtype"])
-    b = rng.standard_normal(case["w"][0]).astype(case["dtype"]) if case["bias"] else None
-    kw = {k: case[k] for k in ("stride", "padding", "dilation", "groups")}
-    return x, w, b, kw
-
-
 @TORCH
 @given(case=conv2d_cases(), seed=st.integers(0, 2**16),
        method=st.sampled_from(["loops", "im2col", "fft", "auto"]))
 def test_conv2d_methods_equal_torch(case, seed, method):
-    x, w, b, kw = _make(case, seed)
-    expected = _torch_conv(F.conv2d, x, w, b, **kw)
+    x, w, b, kw = make_case(case, seed)
+    expected = torch_conv(F.conv2d, x, w, b, **kw)
     out = conv.conv2d(x, w, b, method=method, **kw)
     assert out.shape == expected.shape
     assert out.dtype == case["dtype"]
     k = case["w"][1] * case["w"][2] * case["w"][3]
-    np.testing.assert_allclose(out, expected, rtol=0, atol=_tol(case["dtype"], k, x, w) + (
+    np.testing.assert_allclose(out, expected, rtol=0, atol=tolerance(case["dtype"], k, x, w) + (
         0 if b is None else 1e-6 * np.abs(b).max()))
 
 
@@ -239,7 +217,7 @@ def test_conv2d_methods_equal_torch(case, seed, method):
 @given(case=conv2d_cases(max_size=7), seed=st.integers(0, 2**16))
 def test_conv2d_methods_equal_each_other(case, seed):
     case = dict(case, dtype=np.float64)
-    x, w, b, kw = _make(case, seed)
+    x, w, b, kw = make_case(case, seed)
     reference = conv.conv2d(x, w, b, method="loops", **kw)
     for method in ("im2col", "fft", "auto"):
         np.testing.assert_allclose(conv.conv2d(x, w, b, method=method, **kw), reference,
@@ -264,11 +242,11 @@ def test_conv1d_equals_torch(data, seed):
     w = rng.standard_normal((c_out, c_in // groups, k)).astype(dtype)
     b = rng.standard_normal(c_out).astype(dtype)
     kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    expected = _torch_conv(F.conv1d, x, w, b, **kw)
+    expected = torch_conv(F.conv1d, x, w, b, **kw)
     out = conv.conv1d(x, w, b, method=method, **kw)
     assert out.shape == expected.shape and out.dtype == dtype
-    np.testing.assert_allclose(out, expected, rtol=0,
-                               atol=_tol(dtype, k * c_in // groups, x, w) + 1e-6 * abs(b).max())
+    atol = tolerance(dtype, k * c_in // groups, x, w) + 1e-6 * abs(b).max()
+    np.testing.assert_allclose(out, expected, rtol=0, atol=atol)
 
 
 def test_unbatched_input_like_torch():
@@ -280,7 +258,7 @@ def test_unbatched_input_like_torch():
     np.testing.assert_allclose(out, expected, atol=1e-12)
     x1, w1 = rng.standard_normal((3, 9)), rng.standard_normal((2, 3, 4))
     np.testing.assert_allclose(conv.conv1d(x1, w1, padding="same"),
-                               _torch_conv(F.conv1d, x1, w1, None, padding="same"), atol=1e-12)
+                               torch_conv(F.conv1d, x1, w1, None, padding="same"), atol=1e-12)
 
 
 def test_integer_input_becomes_float64():
@@ -301,7 +279,7 @@ def test_alexnet_output_size_from_the_lecture():
 @TORCH
 @given(case=conv2d_cases(max_size=7), seed=st.integers(0, 2**16))
 def test_backward_equals_torch_autograd(case, seed):
-    x, w, _, kw = _make(dict(case, dtype=np.float64), seed)
+    x, w, _, kw = make_case(dict(case, dtype=np.float64), seed)
     xt = torch.from_numpy(x).requires_grad_()
     wt = torch.from_numpy(w).requires_grad_()
     bt = torch.zeros(w.shape[0], dtype=torch.float64, requires_grad=True)
@@ -377,11 +355,11 @@ def test_im2col_gemm_is_the_convolution(case, seed):
     if isinstance(case["padding"], str):
         case = dict(case, padding=0)
     case = dict(case, groups=1, w=(case["w"][0], case["x"][1], *case["w"][2:]))
-    x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
+    x, w, _, kw = make_case(dict(case, dtype=np.float64, bias=False), seed)
     kw.pop("groups")
     cols = conv.im2col(x, w.shape[2:], **kw)
     out = w.reshape(w.shape[0], -1) @ cols
-    expected = _torch_conv(F.conv2d, x, w, None, **kw)
+    expected = torch_conv(F.conv2d, x, w, None, **kw)
     np.testing.assert_allclose(out.reshape(expected.shape), expected, atol=1e-10)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conv_reference import make_case, tolerance, torch_conv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,29 +26,6 @@ TORCH = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 
 def _rng(seed):
     return np.random.default_rng(seed)
-
-
-def _tol(dtype, k, x, w):
-    """Absolute tolerance for a sum of k products, scaled by the size of the numbers."""
-    scale = float(np.abs(x).max() * np.abs(w).max()) + 1e-30
-    return (1e-4 if dtype == np.float32 else 1e-10) * np.sqrt(k) * scale
-
-
-def _torch_conv(fn, x, w, b, **kw):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch warns about even kernels with padding="same"
-        t = fn(torch.from_numpy(x.astype(np.float64)), torch.from_numpy(w.astype(np.float64)),
-               None if b is None else torch.from_numpy(b.astype(np.float64)), **kw)
-    return t.numpy()
-
-
-def _make(case, seed):
-    rng = _rng(seed)
-    x = rng.standard_normal(case["x"]).astype(case["dtype"])
-    w = rng.standard_normal(case["w"]).astype(case["dtype"])
-    b = rng.standard_normal(case["w"][0]).astype(case["dtype"]) if case["bias"] else None
-    kw = {k: case[k] for k in ("stride", "padding", "dilation", "groups")}
-    return x, w, b, kw
 
 
 @st.composite
@@ -116,9 +94,9 @@ def test_choose_conv_method_bad_input(args, error, name):
 @FEW
 @given(case=conv2d_cases(stride1=True), seed=st.integers(0, 2**16))
 def test_im2col_wide_equals_torch(case, seed):
-    x, w, _, kw = _make(case, seed)
+    x, w, _, kw = make_case(case, seed)
     out = conv_fast._conv2d_im2col_wide(x, w, _geometry(x, w, kw), kw["groups"])
-    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
+    np.testing.assert_allclose(out, torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
 
 
 @FEW
@@ -126,17 +104,17 @@ def test_im2col_wide_equals_torch(case, seed):
 def test_kernel_rows_equals_torch(case, seed):
     """Columns of one kernel row, one product per kernel row: any kernel, groups, dilation,
     padding and horizontal stride (the vertical stride must be 1)."""
-    x, w, _, kw = _make(case, seed)
+    x, w, _, kw = make_case(case, seed)
     out = conv_fast._conv2d_kernel_rows(x, w, _geometry(x, w, kw), kw["groups"])
-    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
+    np.testing.assert_allclose(out, torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
 
 
 def test_kernel_rows_one_image_per_block_equals_torch(monkeypatch):
     monkeypatch.setattr(conv_fast, "_ROWS_BLOCK", 1)  # every image a block of its own
-    x, w, b, kw = _make(dict(x=(3, 4, 9, 8), w=(6, 2, 3, 2), stride=(1, 2), padding=(1, 2),
+    x, w, b, kw = make_case(dict(x=(3, 4, 9, 8), w=(6, 2, 3, 2), stride=(1, 2), padding=(1, 2),
                              dilation=(2, 1), groups=2, dtype=np.float64, bias=True), 8)
     out = conv.conv2d(x, w, b, method="im2col", **kw)
-    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
+    np.testing.assert_allclose(out, torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
 
 
 @pytest.mark.parametrize(("x", "w", "kw", "expected"), [
@@ -160,7 +138,7 @@ def test_kernel_rows_float32_error_against_float64():
     rng = _rng(9)
     x = rng.standard_normal((16, 6, 14, 14), dtype=np.float32)
     w = rng.standard_normal((16, 6, 5, 5), dtype=np.float32)
-    exact = _torch_conv(F.conv2d, x, w, None)
+    exact = torch_conv(F.conv2d, x, w, None)
     out = conv.conv2d(x, w)
     assert out.dtype == np.float32
     err = np.abs(out - exact).max() / np.abs(exact).max()
@@ -170,9 +148,9 @@ def test_kernel_rows_float32_error_against_float64():
 @FEW
 @given(case=conv2d_cases(), seed=st.integers(0, 2**16))
 def test_fft_equals_torch(case, seed):
-    x, w, _, kw = _make(case, seed)
+    x, w, _, kw = make_case(case, seed)
     out = conv_fast._conv2d_fft(x, w, _geometry(x, w, kw), kw["groups"])
-    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
+    np.testing.assert_allclose(out, torch_conv(F.conv2d, x, w, None, **kw), atol=1e-10)
 
 
 @st.composite
@@ -191,12 +169,12 @@ def winograd_cases(draw):
 @TORCH
 @given(case=winograd_cases(), seed=st.integers(0, 2**16))
 def test_winograd_equals_torch(case, seed):
-    x, w, b, kw = _make(case, seed)
-    expected = _torch_conv(F.conv2d, x, w, b, **kw)
+    x, w, b, kw = make_case(case, seed)
+    expected = torch_conv(F.conv2d, x, w, b, **kw)
     out = conv.conv2d(x, w, b, method="winograd", **kw)
     assert out.shape == expected.shape and out.dtype == case["dtype"]
     k = case["w"][1] * 9
-    np.testing.assert_allclose(out, expected, rtol=0, atol=_tol(case["dtype"], k, x, w) + (
+    np.testing.assert_allclose(out, expected, rtol=0, atol=tolerance(case["dtype"], k, x, w) + (
         0 if b is None else 1e-6 * np.abs(b).max()))
 
 
@@ -206,7 +184,7 @@ def test_winograd_float32_accuracy_is_close_to_torch():
     rng = _rng(0)
     x = rng.standard_normal((2, 32, 20, 20)).astype(np.float32)
     w = rng.standard_normal((16, 32, 3, 3)).astype(np.float32)
-    exact = _torch_conv(F.conv2d, x, w, None, padding=1)
+    exact = torch_conv(F.conv2d, x, w, None, padding=1)
     torch_err = np.abs(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
                        - exact).max()
     ours = np.abs(conv.conv2d(x, w, padding=1, method="winograd") - exact).max()
@@ -220,7 +198,6 @@ def test_winograd_refuses_other_kernels():
                dict(weight=np.ones((1, 1, 3, 3)), dilation=2)):
         with pytest.raises(ValueError, match="method='winograd'"):
             conv.conv2d(x, method="winograd", **kw)
-
 
 
 def test_backward_winograd_path_equals_torch():
@@ -239,27 +216,25 @@ def test_backward_winograd_path_equals_torch():
     np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)), rtol=1e-4)
 
 
-
 @FEW
 @given(case=conv2d_cases(), seed=st.integers(0, 2**16), bias=st.booleans())
 def test_im2col_cache_blocked_path_equals_torch(case, seed, bias):
     """Large layers build their columns a few output rows at a time; force that path here."""
-    x, w, b, kw = _make(dict(case, bias=bias), seed)
+    x, w, b, kw = make_case(dict(case, bias=bias), seed)
     saved = conv_fast._BLOCK_ELEMENTS
     conv_fast._BLOCK_ELEMENTS = 1  # one output row per block, every image and every row a block
     try:
         out = conv.conv2d(x, w, b, method="im2col", **kw)
     finally:
         conv_fast._BLOCK_ELEMENTS = saved
-    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
-
+    np.testing.assert_allclose(out, torch_conv(F.conv2d, x, w, b, **kw), atol=1e-10)
 
 
 @FEW
 @given(case=winograd_cases(), seed=st.integers(0, 2**16), m=st.sampled_from([2, 4]))
 def test_winograd_weight_gradient_equals_torch(case, seed, m):
     """The transposed Winograd formula used by conv2d_backward for large 3x3 layers."""
-    x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
+    x, w, _, kw = make_case(dict(case, dtype=np.float64, bias=False), seed)
     geom = _geometry(x, w, kw)
     xt, wt = torch.from_numpy(x), torch.from_numpy(w).requires_grad_()
     with warnings.catch_warnings():
@@ -278,9 +253,9 @@ def test_winograd_weight_gradient_equals_torch(case, seed, m):
 @given(case=winograd_cases(), seed=st.integers(0, 2**16))
 def test_winograd_f4_equals_torch(case, seed):
     """The larger tiles (fewer multiplications, larger constants) give the same numbers."""
-    x, w, _, kw = _make(dict(case, dtype=np.float64, bias=False), seed)
+    x, w, _, kw = make_case(dict(case, dtype=np.float64, bias=False), seed)
     out = conv_fast._conv2d_winograd(x, w, _geometry(x, w, kw), kw["groups"], m=4)
-    np.testing.assert_allclose(out, _torch_conv(F.conv2d, x, w, None, **kw), atol=1e-9)
+    np.testing.assert_allclose(out, torch_conv(F.conv2d, x, w, None, **kw), atol=1e-9)
 
 
 def _torch_gradients(x, w, kw, seed):
@@ -299,7 +274,7 @@ def _torch_gradients(x, w, kw, seed):
 def test_backward_kernel_rows_equals_torch(case, seed, block):
     """Both gradients through the columns of one kernel row, for any kernel, groups,
     dilation, padding and horizontal stride, one image per block or all in one."""
-    x, w, _, kw = _make(case, seed)
+    x, w, _, kw = make_case(case, seed)
     g, xt, wt = _torch_gradients(x, w, kw, seed)
     saved = conv_fast._ROWS_BLOCK
     conv_fast._ROWS_BLOCK = block
@@ -332,7 +307,7 @@ def test_backward_of_lenet_layers_in_float32_against_float64():
 @given(case=conv2d_cases(stride1=True), seed=st.integers(0, 2**16))
 def test_backward_taps_equals_torch(case, seed):
     """Both gradients tap by tap on flat planes, for any kernel, dilation and padding."""
-    x, w, _, kw = _make(case, seed)
+    x, w, _, kw = make_case(case, seed)
     g, xt, wt = _torch_gradients(x, w, kw, seed)
     gx, gw = conv_fast._backward_taps(g, x, w, _geometry(x, w, kw), kw["groups"])
     np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-10)

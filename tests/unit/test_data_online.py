@@ -9,7 +9,7 @@ import urllib.error
 
 import numpy as np
 import pytest
-import xlwt
+from downloads import write_concrete_xls, write_idx
 
 from helpers import data
 
@@ -18,14 +18,6 @@ def one_line(capsys):
     out = capsys.readouterr().out
     assert out.count("\n") == 1, f"a loader must print exactly one line, got {out!r}"
     return out
-
-
-def write_idx(path, array):
-    """Write a uint8 array in MNIST's IDX format (magic 0x0000 08 ndim, big-endian sizes)."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(s).to_bytes(4, "big")
-                                                     for s in array.shape)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
 @pytest.fixture
@@ -118,31 +110,6 @@ def test_cache_is_read_without_touching_the_network(cache, capsys, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- concrete
-CONCRETE_HEADERS = [
-    "Cement (component 1)(kg in a m^3 mixture)",
-    "Blast Furnace Slag (component 2)(kg in a m^3 mixture)",
-    "Fly Ash (component 3)(kg in a m^3 mixture)",
-    "Water  (component 4)(kg in a m^3 mixture)",
-    "Superplasticizer (component 5)(kg in a m^3 mixture)",
-    "Coarse Aggregate  (component 6)(kg in a m^3 mixture)",
-    "Fine Aggregate (component 7)(kg in a m^3 mixture)",
-    "Age (day)",
-    "Concrete compressive strength(MPa, megapascals) ",
-]
-
-
-def write_concrete_xls(path, rows):
-    """A spreadsheet with UCI's headers (units in brackets) on sheet 1, like Concrete_Data.xls."""
-    book = xlwt.Workbook()
-    sheet = book.add_sheet("Sheet1")
-    for j, name in enumerate(CONCRETE_HEADERS):
-        sheet.write(0, j, name)
-    for i, row in enumerate(rows, start=1):
-        for j, value in enumerate(row):
-            sheet.write(i, j, float(value))
-    book.save(str(path))
-
-
 def test_concrete_spreadsheet_in_the_cache(cache, capsys, monkeypatch):
     monkeypatch.setattr(data, "_download_concrete", lambda path: pytest.fail("downloaded"))
     rows = [[540, 0, 0, 162, 2.5, 1040, 676, 28, 79.99], [332.5, 142.5, 0, 228, 0, 932, 594,
