@@ -104,6 +104,15 @@ def _padding(padding) -> int:
     return int(padding)
 
 
+def _filters_fit(name: str, x: np.ndarray, w: np.ndarray) -> None:
+    """Square kernels, and as many input channels as the maps ``name`` have (axis 1)."""
+    if w.shape[-1] != w.shape[-2]:
+        raise ValueError(f"w must hold square kernels, got shape {w.shape}")
+    if w.shape[1] != x.shape[1]:
+        raise ValueError(f"w has {w.shape[1]} input channels but {name} has {x.shape[1]} "
+                         f"({name} {x.shape}, w {w.shape})")
+
+
 def lift_p4(x: np.ndarray, w: np.ndarray, padding: int = 0) -> np.ndarray:
     """Lifting convolution: correlate ``x`` with the four rotations of every filter.
 
@@ -134,11 +143,7 @@ def lift_p4(x: np.ndarray, w: np.ndarray, padding: int = 0) -> np.ndarray:
     """
     _array("x", x, 4)
     _array("w", w, 4)
-    if w.shape[-1] != w.shape[-2]:
-        raise ValueError(f"w must hold square kernels, got shape {w.shape}")
-    if w.shape[1] != x.shape[1]:
-        raise ValueError(f"w has {w.shape[1]} input channels but x has {x.shape[1]} "
-                         f"(x {x.shape}, w {w.shape})")
+    _filters_fit("x", x, w)
     p = _padding(padding)
     return np.stack([conv.conv2d(x, rotate(w, r), padding=p) for r in range(ORDER)], axis=2)
 
@@ -175,11 +180,7 @@ def group_conv_p4(f: np.ndarray, w: np.ndarray, padding: int = 0) -> np.ndarray:
     if f.shape[2] != ORDER or w.shape[2] != ORDER:
         raise ValueError(f"f and w must have a rotation axis of length 4 (axis 2), got "
                          f"f {f.shape} and w {w.shape}")
-    if w.shape[-1] != w.shape[-2]:
-        raise ValueError(f"w must hold square kernels, got shape {w.shape}")
-    if w.shape[1] != f.shape[1]:
-        raise ValueError(f"w has {w.shape[1]} input channels but f has {f.shape[1]} "
-                         f"(f {f.shape}, w {w.shape})")
+    _filters_fit("f", f, w)
     p = _padding(padding)
     n, c = f.shape[:2]
     o, k = w.shape[0], w.shape[-1]
