@@ -21,7 +21,8 @@ Every pooling is computed the same readable way: a window of ``kh x kw`` taps is
 those slices. For 2x2 windows with stride 2 max pooling is just ``np.maximum`` of four views
 of the input, which is fast and never copies the windows. When the indices of the maxima are
 needed (``return_indices``, the backward pass), a reference loop over the taps reproduces
-PyTorch's rule for ties. NumPy only.
+PyTorch's rule for ties; the backward pass can take those indices from the forward pass
+(``indices=``) instead of looking for the winners again. NumPy only.
 """
 
 from __future__ import annotations
@@ -96,9 +97,9 @@ def _max_pool_taps(x: np.ndarray, geom: Geometry, nan: bool = False):
 
     Returns ``(feature_map, tap)``, both (N, C, Ho, Wo); ``tap`` (a small integer type) is
     ``i * kw + j`` for the winning tap (i, j), or -1 for a window that holds only padding.
-    The NaN test costs a third of the loop, so it runs (``nan=True``) only when a window
-    turned out to hold a NaN; without padding the first tap is real in every window, and the
-    padding test is skipped too.
+    The NaN test would make the loop half as slow again, so it runs (``nan=True``) only when
+    a window turned out to hold a NaN; without padding the first tap is real in every window,
+    and the padding test is skipped too.
     """
     xp = _pad(x, geom.covering_padding(), -np.inf)
     padded = xp is not x
