@@ -254,8 +254,7 @@ def _backward_kernel_rows(grad_out, x, weight, geom: Geometry, groups, input_gra
         if not input_grad:
             continue
         # gradient of the row columns: pieces overlap, so kernel row 0 writes, the rest add
-        dyt = scratch("rows.dy", (count, G, P, O_g), dtype)
-        np.copyto(dyt, dy.transpose(0, 1, 3, 2))
+        dyt = dy.swapaxes(-1, -2)  # a transposed view: BLAS reads it as it is (no copy)
         d_rows = scratch("rows.dcols", rows.shape, dtype)
         t0, t1, t2 = d_rows.strides[:3]
         d_pieces = np.ndarray(pieces.shape, dtype, d_rows, 0,
