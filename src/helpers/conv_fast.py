@@ -147,15 +147,16 @@ def _conv2d_kernel_rows(x, weight, geom: Geometry, groups):
     since output pixels lie ``kW C`` numbers apart in ``rows``, the piece of kernel row a for
     all pixels of an image is one ordinary matrix (pixels x kW C) starting ``a dH`` rows
     further down: a view, no copy (:func:`_kernel_row_columns`). So the layer is kH products
-    ``(C_out x kW C) . (kW C x pixels)``, summed straight into the NCHW output. Against the
-    full im2col this copies kH times fewer numbers (the kH-fold column matrix is never
-    built), at the price of kH - 1 additions of the output; on LeNet's second layer it takes
-    about a third less time. Both factors of a product are transposed views (of the kernel
-    row's ``(kW C x C_out)`` matrix and of the pieces), which OpenBLAS multiplies as fast as
-    the untransposed ones, so the products come out in NCHW order and need no transposing
-    copy (measured: 4% faster on LeNet's second layer; with a contiguous transposed copy of
-    the weights instead of a view the products took twice as long). The channels-last input,
-    the row columns and the products are workspace buffers, a block of images at a time.
+    ``(C_out x kW C) . (kW C x pixels)``, summed straight into the NCHW output (the first one
+    is written there). Against the full im2col this copies kH times fewer numbers (the
+    kH-fold column matrix is never built), at the price of kH - 1 additions of the output;
+    on LeNet's second layer it takes about a third less time. Both factors of a product are
+    transposed views (of the kernel row's ``(kW C x C_out)`` matrix and of the pieces), which
+    OpenBLAS multiplies as fast as the untransposed ones, so the products come out in NCHW
+    order and need no transposing copy (measured: 4% faster on LeNet's second layer; with a
+    contiguous transposed copy of the weights instead of a view the products took twice as
+    long). The channels-last input, the row columns and the products are workspace buffers,
+    a block of images at a time.
     """
     N = x.shape[0]
     C_out, C_g, kh, kw = weight.shape
@@ -170,14 +171,13 @@ def _conv2d_kernel_rows(x, weight, geom: Geometry, groups):
     for n0 in range(0, N, images):
         count = min(images, N - n0)
         _, pieces = _kernel_row_columns(x, n0, count, geom, groups, (kh, kw))
-        prod = scratch("rows.out", (kh, count, G, O_g, P), x.dtype)
-        matmul(w_rows.swapaxes(-1, -2), pieces.swapaxes(-1, -2), out=prod)
+        w_t, pieces_t = w_rows.swapaxes(-1, -2), pieces.swapaxes(-1, -2)
         out = y[n0: n0 + count].reshape(count, G, O_g, P)
-        if kh == 1:
-            np.copyto(out, prod[0])
-        else:
-            np.add(prod[0], prod[1], out=out)
-            for a in range(2, kh):
+        matmul(w_t[0], pieces_t[0], out=out)  # kernel row 0 straight into the output
+        if kh > 1:
+            prod = scratch("rows.out", (kh - 1, count, G, O_g, P), x.dtype)
+            matmul(w_t[1:], pieces_t[1:], out=prod)
+            for a in range(kh - 1):
                 out += prod[a]
     return y
 
