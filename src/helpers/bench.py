@@ -262,8 +262,10 @@ def cnn_images_per_second(batch: int = 64, channels: int = 8, size: int = 28, st
     Linear(channels * (size // 2)**2, 10)`` (:mod:`helpers.layers` and its PyTorch twin from
     :func:`helpers.layers.to_torch`, same initial weights). One step is a forward pass, the
     cross-entropy, the backward pass and an SGD update on a batch of ``batch`` images; the
-    images and labels are random (speed does not depend on them). Run it at the thread count
-    you care about (the report uses one).
+    images and labels are random (speed does not depend on them). Both do the same work:
+    neither computes the gradient with respect to the images (``Sequential.backward(...,
+    input_grad=False)``; in PyTorch the images do not require a gradient). Run it at the
+    thread count you care about (the report uses one).
 
     Parameters
     ----------
@@ -311,7 +313,7 @@ def cnn_images_per_second(batch: int = 64, channels: int = 8, size: int = 28, st
     def numpy_steps():
         for x, y in zip(images, labels, strict=True):
             loss_block.forward(net.forward(x), y)
-            net.backward(loss_block.backward())
+            net.backward(loss_block.backward(), input_grad=False)  # as autograd: no dL/dx
             L.sgd_step(net.params(), net.grads(), 0.1)
 
     def torch_steps():

@@ -39,6 +39,7 @@ from helpers import conv_fast
 from helpers._arrays import matmul, pad_spatial
 from helpers._validate import (
     as_array,
+    as_bool,
     as_int,
     as_tuple,
     check_choice,
@@ -587,7 +588,8 @@ def _conv2d_im2col(x, weight, geom: Geometry, groups):
 # --------------------------------------------------------------------------------------------
 # 5. The backward pass
 # --------------------------------------------------------------------------------------------
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1):
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1,
+                    input_grad: bool = True):
     """Gradients of :func:`conv2d` with respect to its input, weight and bias.
 
     With ``out = conv2d(x, weight, bias, ...)`` and a loss ``L`` whose gradient with respect
@@ -609,10 +611,14 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
     weight : array_like, shape (C_out, C_in / groups, kH, kW)
     stride, padding, dilation, groups
         As in :func:`conv2d`.
+    input_grad : bool
+        Compute ``grad_x`` (default). ``False`` skips it and returns ``None`` in its place:
+        the gradient with respect to the images fed to a network's first layer, which
+        training never uses (autograd skips it too when the input needs no gradient).
 
     Returns
     -------
-    grad_x : numpy.ndarray, shape of ``x``
+    grad_x : numpy.ndarray, shape of ``x`` (None if not ``input_grad``)
     grad_weight : numpy.ndarray, shape of ``weight``
     grad_bias : numpy.ndarray, shape (C_out,)
 
@@ -625,9 +631,11 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
            [20., 24.]])
     >>> gb
     array([4.])
+    >>> conv2d_backward(np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2)), input_grad=False)[0]
     """
     x, weight, _, geom, groups, batched = _conv_setup(
         x, weight, None, stride, padding, dilation, groups, nsp=2)
+    input_grad = as_bool(input_grad, "input_grad")
     grad_out = as_array(grad_out, "grad_out", (4 if batched else 3,),
                         "(N, C_out, H_out, W_out)" if batched else "(C_out, H_out, W_out)")
     if not batched:
@@ -639,16 +647,18 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
     x, weight, grad_out = (a.astype(dtype, copy=False) for a in (x, weight, grad_out))
     grad_bias = grad_out.sum(axis=(0, 2, 3))
     if geom.stride == (1, 1):
-        grad_x, grad_weight = conv_fast._backward_stride1(grad_out, x, weight, geom, groups)
+        grad_x, grad_weight = conv_fast._backward_stride1(grad_out, x, weight, geom, groups,
+                                                          input_grad)
     else:
-        grad_x, grad_weight = _backward_textbook(grad_out, x, weight, geom, groups)
-    if not batched:
+        grad_x, grad_weight = _backward_textbook(grad_out, x, weight, geom, groups, input_grad)
+    if not batched and grad_x is not None:
         grad_x = grad_x[0]
     return grad_x, grad_weight, grad_bias
 
 
-def _backward_textbook(grad_out, x, weight, geom: Geometry, groups):
-    """grad_weight = dY cols^T and grad_x = col2im(W^T dY), one group at a time in a batch."""
+def _backward_textbook(grad_out, x, weight, geom: Geometry, groups, input_grad=True):
+    """grad_weight = dY cols^T and grad_x = col2im(W^T dY) (unless not ``input_grad``: None),
+    one group at a time in a batch."""
     N, C_in = x.shape[:2]
     C_out, C_g, kh, kw = weight.shape
     G, P = groups, geom.out[0] * geom.out[1]
@@ -656,6 +666,8 @@ def _backward_textbook(grad_out, x, weight, geom: Geometry, groups):
     cols = _im2col(x, geom).reshape(N, G, C_g * kh * kw, P)
     grad_weight = matmul(dY, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
     del cols
+    if not input_grad:
+        return None, grad_weight
     w_t = weight.reshape(G, C_out // G, C_g * kh * kw).transpose(0, 2, 1)
     dcols = matmul(w_t, dY).reshape(N, C_in * kh * kw, P)
     return _col2im(dcols, x.shape, geom), grad_weight

@@ -9,8 +9,13 @@ keeps what the backward pass will need; ``backward(grad_out)`` receives ``dL/do`
   ``grad_out`` of the block before it.
 
 :class:`Sequential` chains the blocks: its ``backward`` walks them in reverse order, passing
-each block's input gradient to the one before it. :class:`SoftmaxCrossEntropy` ends the chain
-with the loss and its gradient ``(softmax(logits) - onehot) / N``. Blocks are initialised as
+each block's input gradient to the one before it. Every block's ``backward`` also takes
+``input_grad=False``, which stores the parameter gradients and returns ``None`` instead of
+``dL/dx``: the gradient with respect to the network's input (a batch of images) is of no
+use for training, and autograd does not compute it either, so ``Sequential.backward(grad,
+input_grad=False)`` skips it (for a first convolution it is most of the backward pass).
+:class:`SoftmaxCrossEntropy` ends the chain with the loss and its gradient
+``(softmax(logits) - onehot) / N``. Blocks are initialised as
 PyTorch initialises ``nn.Linear`` and ``nn.Conv2d`` (Kaiming-uniform with ``a = sqrt(5)``, i.e.
 uniform in ``+-1/sqrt(fan_in)``), and :func:`to_torch` / :func:`from_torch` copy a network to
 and from the identical ``torch.nn.Sequential``, so both can start from the same weights.
@@ -33,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 
@@ -180,6 +186,10 @@ def _cached(layer, name: str):
     return value
 
 
+def _input_grad(input_grad) -> bool:
+    return as_bool(input_grad, "input_grad")
+
+
 def _grad(grad_out, shape, layer) -> np.ndarray:
     g = as_real_array(grad_out, "grad_out")
     if g.shape != tuple(shape):
@@ -231,11 +241,11 @@ class Linear:
         self.x = x
         return x @ self.params["weight"].T + self.params["bias"]
 
-    def backward(self, grad_out) -> np.ndarray:
+    def backward(self, grad_out, input_grad: bool = True) -> np.ndarray | None:
         x = _cached(self, "x")
         g = _grad(grad_out, (len(x), self.out_features), self)
         self.grads = {"weight": g.T @ x, "bias": g.sum(axis=0)}
-        return g @ self.params["weight"]
+        return g @ self.params["weight"] if _input_grad(input_grad) else None
 
 
 class ReLU:
@@ -263,9 +273,10 @@ class ReLU:
         self.mask = x > 0
         return np.maximum(x, 0)
 
-    def backward(self, grad_out) -> np.ndarray:
+    def backward(self, grad_out, input_grad: bool = True) -> np.ndarray | None:
         mask = _cached(self, "mask")
-        return _grad(grad_out, mask.shape, self) * mask
+        g = _grad(grad_out, mask.shape, self)
+        return g * mask if _input_grad(input_grad) else None
 
 
 class Conv2d:
@@ -316,16 +327,21 @@ class Conv2d:
         self.x = x
         return conv2d(x, self.params["weight"], self.params["bias"], self.stride, self.padding)
 
-    def backward(self, grad_out) -> np.ndarray:
+    def backward(self, grad_out, input_grad: bool = True) -> np.ndarray | None:
         x = _cached(self, "x")
         grad_x, grad_w, grad_b = conv2d_backward(grad_out, x, self.params["weight"],
-                                                 self.stride, self.padding)
+                                                 self.stride, self.padding,
+                                                 input_grad=_input_grad(input_grad))
         self.grads = {"weight": grad_w, "bias": grad_b}
         return grad_x
 
 
 class MaxPool2d:
     """Max pooling block on (N, C, H, W): no parameters; the gradient goes to each window's winner.
+
+    The forward pass keeps the index of each window's winner
+    (``max_pool2d(..., return_indices=True)``), so the backward pass only sends the gradients
+    there instead of looking for the winners again, as PyTorch's ``MaxPool2d`` does.
 
     Parameters
     ----------
@@ -346,6 +362,7 @@ class MaxPool2d:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.x = None
+        self.indices = None
 
     def __repr__(self) -> str:
         return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
@@ -354,11 +371,15 @@ class MaxPool2d:
         x = as_real_array(x, "x")
         check_ndim(x, "x", (4,), "(N, C, H, W)")
         self.x = x
-        return max_pool2d(x, self.kernel_size, self.stride)
+        out, self.indices = max_pool2d(x, self.kernel_size, self.stride, return_indices=True)
+        return out
 
-    def backward(self, grad_out) -> np.ndarray:
+    def backward(self, grad_out, input_grad: bool = True) -> np.ndarray | None:
         x = _cached(self, "x")
-        return max_pool2d_backward(grad_out, x, self.kernel_size, self.stride)
+        if not _input_grad(input_grad):  # no parameters: nothing else to compute
+            return None
+        return max_pool2d_backward(grad_out, x, self.kernel_size, self.stride,
+                                   indices=self.indices)
 
 
 class Flatten:
@@ -385,9 +406,10 @@ class Flatten:
         self.shape = x.shape
         return x.reshape(len(x), -1)
 
-    def backward(self, grad_out) -> np.ndarray:
+    def backward(self, grad_out, input_grad: bool = True) -> np.ndarray | None:
         shape = _cached(self, "shape")
-        return _grad(grad_out, (shape[0], math.prod(shape[1:])), self).reshape(shape)
+        g = _grad(grad_out, (shape[0], math.prod(shape[1:])), self)
+        return g.reshape(shape) if _input_grad(input_grad) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,11 +500,14 @@ class _BatchNorm(_Mode):
 
     __call__ = forward
 
-    def backward(self, grad_out) -> np.ndarray:
+    def backward(self, grad_out, input_grad: bool = True) -> np.ndarray | None:
         x_hat, inv_std, axes, shape, training = _cached(self, "cache")
         g = _grad(grad_out, x_hat.shape, self)
         if self.affine:
             self.grads = {"weight": (g * x_hat).sum(axis=axes), "bias": g.sum(axis=axes)}
+        if not _input_grad(input_grad):
+            return None
+        if self.affine:
             g = g * self.params["weight"].reshape(shape)
         if not training:  # fixed statistics: an affine map per channel
             return g * inv_std.reshape(shape)
@@ -606,9 +631,10 @@ class Dropout(_Mode):
 
     __call__ = forward
 
-    def backward(self, grad_out) -> np.ndarray:
+    def backward(self, grad_out, input_grad: bool = True) -> np.ndarray | None:
         mask = _cached(self, "mask")
-        return _grad(grad_out, mask.shape, self) * mask
+        g = _grad(grad_out, mask.shape, self)
+        return g * mask if _input_grad(input_grad) else None
 
 
 class SoftmaxCrossEntropy:
@@ -691,10 +717,50 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, grad_out) -> np.ndarray:
-        for layer in reversed(self.layers):
+    def backward(self, grad_out, input_grad: bool = True) -> np.ndarray | None:
+        """Backpropagate ``grad_out`` = dL/d(output) through the blocks in reverse order.
+
+        Every block stores the gradients of its parameters in ``grads``.
+
+        Parameters
+        ----------
+        grad_out : array_like, shape of the network's output
+        input_grad : bool
+            Return dL/dx, the gradient with respect to the network's input (default). With
+            ``False`` nothing computes it, as in autograd when the input does not require a
+            gradient (a batch of images, for training): the first block with parameters
+            computes only their gradients, the blocks before it are skipped, and ``None`` is
+            returned. A block of your own whose ``backward`` has no ``input_grad`` parameter
+            computes it anyway, and it is dropped.
+
+        Returns
+        -------
+        numpy.ndarray of the input's shape, or None
+
+        Examples
+        --------
+        >>> net = Sequential(Linear(4, 3, rng=0), ReLU(), Linear(3, 2, rng=1))
+        >>> out = net.forward(np.ones((5, 4)))
+        >>> net.backward(np.ones((5, 2))).shape
+        (5, 4)
+        >>> net.backward(np.ones((5, 2)), input_grad=False) is None, sorted(net.grads())
+        (True, ['0.bias', '0.weight', '2.bias', '2.weight'])
+        """
+        if _input_grad(input_grad):
+            for layer in reversed(self.layers):
+                grad_out = layer.backward(grad_out)
+            return grad_out
+        # only blocks from the first one with parameters on need a gradient
+        first = next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
+        for layer in reversed(self.layers[first + 1:]):
             grad_out = layer.backward(grad_out)
-        return grad_out
+        if first < len(self.layers):
+            layer = self.layers[first]
+            if "input_grad" in inspect.signature(layer.backward).parameters:
+                layer.backward(grad_out, input_grad=False)
+            else:
+                layer.backward(grad_out)
+        return None
 
     def train(self, mode: bool = True) -> Sequential:
         """Put every block with modes (batch norm, dropout) in training mode; returns self."""

@@ -21,7 +21,8 @@ Every pooling is computed the same readable way: a window of ``kh x kw`` taps is
 those slices. For 2x2 windows with stride 2 max pooling is just ``np.maximum`` of four views
 of the input, which is fast and never copies the windows. When the indices of the maxima are
 needed (``return_indices``, the backward pass), a reference loop over the taps reproduces
-PyTorch's rule for ties. NumPy only.
+PyTorch's rule for ties; the backward pass can take those indices from the forward pass
+(``indices=``) instead of looking for the winners again. NumPy only.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _tap_slices(xp: np.ndarray, geom: Geometry):
 
 
 # --------------------------------------------------------------------------- max pooling
-def _max_pool_taps(x: np.ndarray, geom: Geometry) -> tuple[np.ndarray, np.ndarray]:
+def _max_pool_taps(x: np.ndarray, geom: Geometry, nan: bool = False):
     """Reference max pooling: the maximum of each window and which tap holds it.
 
     PyTorch's loop, run for all windows at once: visit the taps of the window in row-major
@@ -94,30 +95,48 @@ def _max_pool_taps(x: np.ndarray, geom: Geometry) -> tuple[np.ndarray, np.ndarra
     larger than the best so far, or if it is NaN. So ties go to the first maximum, a window
     of ``-inf`` points at its first real element, and NaN wins.
 
-    Returns ``(feature_map, tap)``, both (N, C, Ho, Wo); ``tap`` is ``i * kw + j`` for the
-    winning tap (i, j), or -1 for a window that holds only padding.
+    Returns ``(feature_map, tap)``, both (N, C, Ho, Wo); ``tap`` (a small integer type) is
+    ``i * kw + j`` for the winning tap (i, j), or -1 for a window that holds only padding.
+    The NaN test would make the loop half as slow again, so it runs (``nan=True``) only when
+    a window turned out to hold a NaN; without padding the first tap is real in every window,
+    and the padding test is skipped too.
     """
     xp = _pad(x, geom.covering_padding(), -np.inf)
-    rows, cols = _taps(geom, 0), _taps(geom, 1)  # (Ho, kh), (Wo, kw)
-    inside_h = (rows >= 0) & (rows < geom.size[0])
-    inside_w = (cols >= 0) & (cols < geom.size[1])
-    best = np.full(x.shape[:2] + geom.out, -np.inf, dtype=x.dtype)
-    tap = np.full(best.shape, -1, dtype=np.int32)
+    padded = xp is not x
     kw = geom.kernel[1]
+    tap_type = np.int8 if geom.kernel[0] * kw <= 127 else np.int32
+    best = np.full(x.shape[:2] + geom.out, -np.inf, dtype=x.dtype)
+    tap = np.full(best.shape, -1 if padded else 0, dtype=tap_type)
+    if padded:
+        rows, cols = _taps(geom, 0), _taps(geom, 1)  # (Ho, kh), (Wo, kw)
+        inside_h = (rows >= 0) & (rows < geom.size[0])
+        inside_w = (cols >= 0) & (cols < geom.size[1])
     for t, view in enumerate(_tap_slices(xp, geom)):
-        real = np.outer(inside_h[:, t // kw], inside_w[:, t % kw])  # (Ho, Wo)
-        take = real & ((tap < 0) | (view > best) | np.isnan(view))
+        if t == 0 and not padded:
+            best[...] = view
+            continue
+        take = view > best
+        if nan:
+            take |= np.isnan(view)
+        if padded:
+            real = np.outer(inside_h[:, t // kw], inside_w[:, t % kw])  # (Ho, Wo)
+            take = real & (take | (tap < 0))
         tap += take * (t - tap)  # tap = t where take (arithmetic: faster than np.where)
-        best = np.maximum(best, view)  # padding is -inf; NaN propagates, as in PyTorch
-    return best, tap.astype(np.int64)
+        np.maximum(best, view, out=best)  # padding is -inf; NaN propagates, as in PyTorch
+    if not nan and np.isnan(best).any():  # a window holds a NaN: it must win
+        return _max_pool_taps(x, geom, nan=True)
+    return best, tap
 
 
 def _indices(tap: np.ndarray, geom: Geometry) -> np.ndarray:
     """Flat index ``row * W + col`` of the chosen tap of every window (PyTorch's indices)."""
     start_h, start_w = _taps(geom, 0)[:, 0], _taps(geom, 1)[:, 0]  # first tap of each window
     (dh, dw), width = geom.dilation, geom.size[1]
-    i, j = np.divmod(tap, geom.kernel[1])
-    index = (start_h[:, None] + i * dh) * width + start_w[None, :] + j * dw
+    t = np.arange(geom.kernel[0] * geom.kernel[1])
+    offset = (t // geom.kernel[1]) * dh * width + (t % geom.kernel[1]) * dw  # of each tap
+    index = (start_h[:, None] * width + start_w[None, :]) + offset[tap]
+    if tap.min(initial=0) >= 0:
+        return index
     # a window of padding only: PyTorch reports its first tap at or after row/column 0
     first_h = start_h + np.maximum(0, -(start_h // dh)) * dh
     first_w = start_w + np.maximum(0, -(start_w // dw)) * dw
@@ -232,7 +251,14 @@ def max_pool1d(
 
 
 def max_pool2d_backward(
-    grad_out, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False
+    grad_out,
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    indices=None,
 ) -> np.ndarray:
     """Gradient of :func:`max_pool2d` with respect to its input.
 
@@ -248,6 +274,12 @@ def max_pool2d_backward(
         The input of the forward pass.
     kernel_size, stride, padding, dilation, ceil_mode
         As in :func:`max_pool2d`.
+    indices : array_like of int, shape of ``grad_out``, optional
+        The indices that ``max_pool2d(x, ..., return_indices=True)`` returned. Given, they
+        say where each gradient goes and the winners are not looked for again (what a
+        training framework keeps from the forward pass: PyTorch's ``MaxPool2d`` does the
+        same); without them they are found from ``x``. An index past the input plane (a
+        window of padding only, see :func:`max_pool2d`) sends its gradient nowhere.
 
     Returns
     -------
@@ -260,23 +292,53 @@ def max_pool2d_backward(
     >>> max_pool2d_backward(np.ones((1, 1, 1)), x, 2)
     array([[[0., 0.],
             [1., 0.]]])
+    >>> out, idx = max_pool2d(x, 2, return_indices=True)
+    >>> max_pool2d_backward(np.ones((1, 1, 1)), x, 2, indices=idx)
+    array([[[0., 0.],
+            [1., 0.]]])
     """
     x4, unbatched = _as_batch(x)
     geom = pool_geometry(x4.shape[-2:], kernel_size, stride, padding, dilation, ceil_mode)
     g = _check_grad_out(grad_out, x4, geom, unbatched)
-    _, tap = _max_pool_taps(x4, geom)
-    # each output sends its gradient to the winning tap of its window
-    grad_padded = _spread_back(g, geom, x4, tap)
-    grad_x = _crop(grad_padded, geom, unbatched=False)
-    empty = tap < 0
-    if empty.any():  # windows of padding only: PyTorch sends their gradient to the flat index
-        n, c, h, w = x4.shape  # it reports, which may wrap into the next row or leave the plane
-        target = _indices(tap, geom) + (np.arange(n * c) * h * w).reshape(n, c, 1, 1)
-        keep = empty & (_indices(tap, geom) < h * w)
-        grad_x += np.bincount(target[keep], g[keep], n * c * h * w).reshape(x4.shape).astype(
-            g.dtype
-        )
+    if indices is None:
+        index = _indices(_max_pool_taps(x4, geom)[1], geom)
+    else:
+        index = _check_indices(indices, g.shape, unbatched)
+    grad_x = _scatter_to_indices(g, index, x4.shape, geom)
     return grad_x[0] if unbatched else grad_x
+
+
+def _check_indices(indices, shape, unbatched: bool) -> np.ndarray:
+    index = np.asarray(indices)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers (from max_pool2d(..., return_indices=True)),"
+                        f" got dtype {index.dtype}")
+    expected = shape[1:] if unbatched else shape
+    if index.shape != expected:
+        raise ValueError(f"indices must have the shape of grad_out {expected}, got {index.shape}")
+    if index.size and index.min() < 0:
+        raise ValueError(f"indices must be >= 0 (flat positions in the input plane), got "
+                         f"{index.min()}")
+    return index[None] if unbatched else index
+
+
+def _scatter_to_indices(g: np.ndarray, index: np.ndarray, shape, geom: Geometry) -> np.ndarray:
+    """Send ``g[n, c, i, j]`` to pixel ``index[n, c, i, j]`` of plane (n, c), adding up repeats.
+
+    Where windows can share no pixel (a stride at least the window's reach) and none hangs
+    over the edge, every winner is a different pixel and one assignment does it; otherwise
+    the gradients are summed per pixel.
+    """
+    n, c, h, w = shape
+    grad_x = np.zeros(n * c * h * w, dtype=g.dtype)
+    target = index + (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)  # flat, whole batch
+    disjoint = all(s >= r for s, r in zip(geom.stride, geom.reach, strict=True))
+    if disjoint and not any(sum(p) for p in geom.covering_padding()):
+        grad_x[target.reshape(-1)] = g.reshape(-1)
+    else:
+        inside = index < h * w  # PyTorch's index of a padding-only window may leave the plane
+        grad_x += np.bincount(target[inside], g[inside], grad_x.size).astype(g.dtype)
+    return grad_x.reshape(shape)
 
 
 def _check_grad_out(grad_out, x4: np.ndarray, geom: Geometry, unbatched: bool) -> np.ndarray:
@@ -290,16 +352,13 @@ def _check_grad_out(grad_out, x4: np.ndarray, geom: Geometry, unbatched: bool) -
     return g.astype(np.result_type(x4.dtype, g.dtype), copy=False)
 
 
-def _spread_back(g: np.ndarray, geom: Geometry, x4: np.ndarray, tap=None) -> np.ndarray:
-    """Add every window's ``g`` back onto the padded-input pixels of the window.
-
-    All pixels of the window (average pooling), or only its winning ``tap`` (max pooling).
-    """
+def _spread_back(g: np.ndarray, geom: Geometry, x4: np.ndarray) -> np.ndarray:
+    """Add every window's ``g`` back onto all pixels of the window, in the padded input."""
     (top, bottom), (left, right) = geom.covering_padding()
     h, w = geom.size
     grad_padded = np.zeros(x4.shape[:2] + (top + h + bottom, left + w + right), dtype=g.dtype)
-    for t, view in enumerate(_tap_slices(grad_padded, geom)):
-        view += g if tap is None else g * (tap == t)  # one tap's pixels are distinct: += is safe
+    for view in _tap_slices(grad_padded, geom):
+        view += g  # one tap's pixels are distinct: += is safe
     return grad_padded
 
 

@@ -312,3 +312,37 @@ def test_backward_taps_equals_torch(case, seed):
     gx, gw = conv_fast._backward_taps(g, x, w, _geometry(x, w, kw), kw["groups"])
     np.testing.assert_allclose(gx, xt.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(gw, wt.grad.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize(("x_shape", "w_shape", "kw"), [
+    ((3, 6, 10, 10), (4, 6, 5, 5), {}),                       # columns of one kernel row
+    ((2, 2, 6, 6), (3, 2, 3, 3), {"padding": 1}),             # tap by tap
+    ((2, 32, 16, 16), (32, 32, 3, 3), {"padding": 1}),        # Winograd
+    ((2, 3, 9, 9), (4, 3, 3, 3), {"stride": 2, "padding": 1}),  # the textbook route
+], ids=["kernel rows", "taps", "winograd", "strided"])
+def test_backward_without_input_grad(monkeypatch, x_shape, w_shape, kw):
+    """input_grad=False returns None for grad_x, the same weight and bias gradients, and
+    does fewer matrix products (the input gradient's are skipped, not thrown away)."""
+    rng = _rng(11)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    g = rng.standard_normal(conv.conv2d(x, w, **kw).shape).astype(np.float32)
+    products = []
+
+    def counted(a, b, out=None):
+        products.append(np.shape(a))
+        return np.matmul(a, b, out=out)
+
+    monkeypatch.setattr(conv_fast, "matmul", counted)
+    monkeypatch.setattr(conv, "matmul", counted)
+    gx, gw, gb = conv.conv2d_backward(g, x, w, **kw)
+    with_x = len(products)
+    products.clear()
+    none, gw2, gb2 = conv.conv2d_backward(g, x, w, **kw, input_grad=False)
+    assert none is None and gx.shape == x.shape
+    np.testing.assert_array_equal(gw2, gw)
+    np.testing.assert_array_equal(gb2, gb)
+    assert 0 < len(products) < with_x, (len(products), with_x)
+    assert conv.conv2d_backward(g[0], x[0], w, **kw, input_grad=False)[0] is None  # unbatched
+    with pytest.raises(TypeError, match="input_grad"):
+        conv.conv2d_backward(g, x, w, **kw, input_grad=0)

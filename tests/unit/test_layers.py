@@ -3,6 +3,8 @@ whole network against numeric gradients and PyTorch, softmax/cross-entropy stabi
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -295,3 +297,101 @@ def test_numeric_gradient_is_the_central_difference_and_checks_its_arguments():
         L.numeric_gradient(3.0, x)
     with pytest.raises(ValueError, match="eps"):
         L.numeric_gradient(np.sum, x, eps=0)
+
+
+# --------------------------------------------------------------------------- input_grad=False
+def test_backward_without_input_grad_gives_the_same_parameter_gradients_as_torch():
+    """input_grad=False: the network returns None and every parameter gradient is the one of
+    the full backward pass, and PyTorch's when the images do not require a gradient."""
+    rng = np.random.default_rng(7)
+    net = small_net(rng)
+    x, y = rng.normal(size=(4, 2, 6, 6)), np.array([0, 1, 2, 3])
+    loss_fn = L.SoftmaxCrossEntropy()
+    loss_fn.forward(net.forward(x), y)
+    assert net.backward(loss_fn.backward()).shape == x.shape
+    full = {k: v.copy() for k, v in net.grads().items()}
+    loss_fn.forward(net.forward(x), y)
+    assert net.backward(loss_fn.backward(), input_grad=False) is None
+    for name, value in net.grads().items():
+        np.testing.assert_array_equal(value, full[name])
+    twin = L.to_torch(net)
+    F.cross_entropy(twin(torch.tensor(x)), torch.tensor(y)).backward()  # x needs no gradient
+    for name, p in twin.named_parameters():
+        np.testing.assert_allclose(net.grads()[name], p.grad.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_backward_without_input_grad_skips_what_only_the_input_needs(monkeypatch):
+    """Blocks before the first one with parameters are not run, that block is asked for its
+    parameter gradients only, and a block without the option still works (its input
+    gradient is dropped)."""
+    calls = []
+
+    def spy(layer):
+        original = layer.backward
+
+        @functools.wraps(original)  # keeps the signature, which Sequential looks at
+        def backward(grad_out, **kw):
+            calls.append((type(layer).__name__, kw))
+            return original(grad_out, **kw)
+
+        monkeypatch.setattr(layer, "backward", backward)
+        return layer
+
+    rng = np.random.default_rng(8)
+    net = L.Sequential(spy(L.ReLU()), spy(L.Conv2d(2, 3, 3, padding=1, rng=rng)), spy(L.ReLU()),
+                       spy(L.Flatten()), spy(L.Linear(3 * 6 * 6, 4, rng=rng)))
+    out = net.forward(rng.normal(size=(2, 2, 6, 6)))
+    assert net.backward(np.ones_like(out), input_grad=False) is None
+    assert calls == [("Linear", {}), ("Flatten", {}), ("ReLU", {}),
+                     ("Conv2d", {"input_grad": False})]
+
+    class Scale:  # a block of one's own, without the input_grad option
+        def __init__(self):
+            self.params, self.grads = {"s": np.array([2.0])}, {}
+
+        def forward(self, x):
+            self.x = x
+            return 2.0 * x
+
+        def backward(self, grad_out):
+            self.grads = {"s": np.array([float((grad_out * self.x).sum())])}
+            return 2.0 * grad_out
+
+    mine = L.Sequential(Scale(), L.Linear(3, 2, rng=rng))
+    out = mine.forward(np.ones((4, 3)))
+    assert mine.backward(np.ones_like(out), input_grad=False) is None
+    assert set(mine.grads()) == {"0.s", "1.weight", "1.bias"}
+    nothing = L.Sequential(L.ReLU(), L.Flatten())  # no parameters: nothing to compute
+    nothing.forward(np.ones((2, 3, 2)))
+    assert nothing.backward(np.ones((2, 6)), input_grad=False) is None
+
+
+@pytest.mark.parametrize("make", [lambda r: L.Linear(12, 3, rng=r), lambda r: L.ReLU(),
+                                  lambda r: L.Flatten(), lambda r: L.MaxPool2d(2),
+                                  lambda r: L.Conv2d(3, 2, 3, padding=1, rng=r),
+                                  lambda r: L.BatchNorm2d(3), lambda r: L.Dropout(0.5, rng=r)],
+                         ids=["Linear", "ReLU", "Flatten", "MaxPool2d", "Conv2d", "BatchNorm2d",
+                              "Dropout"])
+def test_every_block_takes_input_grad(make):
+    """backward(g, input_grad=False) returns None and stores the same parameter gradients;
+    a value that is not a bool raises a TypeError naming input_grad."""
+    rng = np.random.default_rng(9)
+    layer = make(rng)
+    x = rng.normal(size=(4, 12) if isinstance(layer, L.Linear) else (4, 3, 2, 2))
+    out = layer.forward(x)
+    g = rng.normal(size=out.shape)
+    assert layer.backward(g).shape == x.shape
+    full = {k: v.copy() for k, v in layer.grads.items()}
+    assert layer.backward(g, input_grad=False) is None
+    assert layer.grads.keys() == full.keys()
+    for name, value in layer.grads.items():
+        np.testing.assert_array_equal(value, full[name])
+    with pytest.raises(TypeError, match="input_grad"):
+        layer.backward(g, input_grad=1)
+
+
+def test_sequential_backward_checks_input_grad():
+    net = L.Sequential(L.Linear(3, 2, rng=0))
+    net.forward(np.ones((1, 3)))
+    with pytest.raises(TypeError, match="input_grad"):
+        net.backward(np.ones((1, 2)), input_grad="no")

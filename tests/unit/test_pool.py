@@ -86,6 +86,8 @@ def test_max_pool2d_equals_torch_forward_indices_backward(case):
     close(pool.max_pool2d(x, **kwargs), expected, dtype)  # the path without indices
     grad = pool.max_pool2d_backward(g, x, **kwargs)
     assert grad.dtype == dtype and grad.shape == x.shape
+    # the indices of the forward pass send the gradients to the same pixels
+    np.testing.assert_array_equal(pool.max_pool2d_backward(g, x, indices=idx, **kwargs), grad)
     if expected_grad is not None:
         close(grad, expected_grad, dtype)
 
@@ -104,6 +106,29 @@ def test_max_pool2d_ties_go_to_the_first_maximum_like_torch(case, top):
     np.testing.assert_array_equal(idx, expected_idx.numpy())
     if expected_grad is not None:
         close(pool.max_pool2d_backward(g, x, **kwargs), expected_grad, dtype)
+        close(pool.max_pool2d_backward(g, x, indices=idx, **kwargs), expected_grad, dtype)
+
+
+@pytest.mark.parametrize("kwargs", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 1},
+                                    {"kernel_size": 3, "stride": 2, "padding": 1}],
+                         ids=["2x2 disjoint", "3x3 overlapping", "3x3 padded"])
+def test_max_pool2d_backward_with_indices_does_not_look_for_the_winners(monkeypatch, kwargs):
+    """With the forward pass's indices the backward pass only scatters: it never runs the
+    tap loop again, and gives PyTorch's gradient (ReLU-like input: many tied zeros)."""
+    x = np.maximum(np.random.default_rng(5).normal(size=(2, 3, 8, 8)), 0).astype(np.float32)
+    out, idx = pool.max_pool2d(x, return_indices=True, **kwargs)
+    g = np.random.default_rng(6).normal(size=out.shape).astype(np.float32)
+    _, _, _, expected = torch_forward_backward(F.max_pool2d, x, 6, **kwargs)
+
+    def no_search(*args, **kw):
+        raise AssertionError("the winners were looked for again")
+
+    monkeypatch.setattr(pool, "_max_pool_taps", no_search)
+    grad = pool.max_pool2d_backward(g, x, indices=idx, **kwargs)
+    assert grad.dtype == np.float32
+    close(grad, expected, np.float32)
+    unbatched = pool.max_pool2d_backward(g[0], x[0], indices=idx[0], **kwargs)
+    np.testing.assert_array_equal(unbatched, grad[0])
 
 
 def test_max_pool2d_all_minus_inf_window_points_at_a_real_pixel():
@@ -402,6 +427,13 @@ BAD_CALLS = [
     ("grad_out complex", lambda: pool.avg_pool2d_backward(G + 1j, X, 2), TypeError,
      "grad_out"),
     ("backward x", lambda: pool.max_pool2d_backward(G, X[0, 0], 2), ValueError, "x"),
+    ("indices float", lambda: pool.max_pool2d_backward(G, X, 2, indices=G), TypeError,
+     "indices"),
+    ("indices shape", lambda: pool.max_pool2d_backward(G, X, 2, indices=np.zeros((1, 2, 3),
+                                                                                 int)),
+     ValueError, "indices"),
+    ("indices < 0", lambda: pool.max_pool2d_backward(G, X, 2, indices=-np.ones(G.shape, int)),
+     ValueError, "indices"),
     ("backward pad", lambda: pool.avg_pool2d_backward(G, X, 2, padding=3), ValueError,
      "padding"),
 ]
