@@ -121,18 +121,22 @@ def _interleaved(fns: dict[str, Callable[[], object]], repeats: int, clock: str,
     """Median time of each function, the functions taking turns: round after round, each
     one is called once untimed (so that it finds its data in the cache, as in a loop) and
     once timed. A burst of load from other programs then slows all of them in that round
-    alike, so their ratios stay fair on a shared machine. The first call of each is a
+    alike, so their ratios stay fair on a shared machine. The order rotates from round to
+    round: what ran just before a call (and left its data in the cache) is not always the
+    same entry. The first call of each is a
     warm-up; a function whose warm-up took more than ``slow`` seconds is not called again
     and that time is reported."""
     now = time.perf_counter if clock == "wall" else time.process_time
     first = {name: time_call(fn, 1, warmup=0, clock=clock) for name, fn in fns.items()}
     samples: dict[str, list[float]] = {name: [] for name in fns if first[name] <= slow}
-    for _ in range(repeats):
-        for name, times in samples.items():
+    names = list(samples)
+    for round_ in range(repeats):
+        shift = round_ % max(len(names), 1)  # each entry follows each other one in turn
+        for name in names[shift:] + names[:shift]:
             fns[name]()
             start = now()
             fns[name]()
-            times.append(now() - start)
+            samples[name].append(now() - start)
     return {name: float(np.median(samples[name])) if name in samples else first[name]
             for name in fns}
 
