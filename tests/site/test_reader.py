@@ -43,8 +43,8 @@ def describe(violation: dict) -> str:
 @pytest.mark.parametrize("name", PAGES)
 def test_page_is_accessible_and_fits(visit, server, site, name):
     """axe-core WCAG 2.1 A/AA; content images with alt text; code that fits the column at
-    1280 px; no otter marker lines; a meta description; MathJax only on pages with maths; the
-    page fits a 375 px phone."""
+    1280 px; no otter marker lines; a meta description; maths typeset at build time (no
+    MathJax script, no TeX left, MathML for screen readers); the page fits a 375 px phone."""
     page, _, errors = visit(f"{server}/{name}.html")
     try:
         page.wait_for_load_state("networkidle")
@@ -71,10 +71,29 @@ def test_page_is_accessible_and_fits(visit, server, site, name):
         description = page.get_attribute("meta[name=description]", "content") or ""
         assert len(description) >= 20, f"{name}: no meta description ({description!r})"
 
-        scripts = page.eval_on_selector_all("script[src]", "s => s.map(x => x.src)")
-        has_math = page.locator("article .math").count() > 0
-        loads_mathjax = any("mathjax" in s.lower() for s in scripts)
-        assert loads_mathjax == has_math, f"{name}: maths {has_math}, MathJax {loads_mathjax}"
+        # Maths typeset when the site was built: no MathJax script, no TeX left in the text,
+        # and every formula readable by a screen reader (its MathML; the glyphs hidden).
+        scripts = page.eval_on_selector_all("script", "s => s.map(x => x.src || x.text)")
+        assert not [s for s in scripts if "mathjax" in s.lower()], f"{name}: loads MathJax"
+        tex = page.evaluate(r"""() => {
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            const left = [];
+            while (walker.nextNode()) {
+                const text = walker.currentNode.textContent;
+                if (walker.currentNode.parentElement.closest('pre, code, script, style')) continue;
+                if (/\\\(|\\\[|\$\$/.test(text)) left.push(text.trim().slice(0, 80));
+            }
+            return left;
+        }""")
+        assert not tex, f"{name}: TeX not typeset: {tex[:3]}"
+        unreadable = page.evaluate("""() => Array.from(document.querySelectorAll('mjx-container'))
+            .filter(c => {
+                const math = c.querySelector('mjx-assistive-mml > math');
+                const drawn = c.querySelector('mjx-math');
+                return !math || !math.textContent.trim()
+                    || drawn.getAttribute('aria-hidden') !== 'true';
+            }).length""")
+        assert not unreadable, f"{name}: {unreadable} formulas without their MathML for readers"
 
         # A phone, 375 px: no sideways scrolling of the page; a chapter number stays with its
         # title.
@@ -200,6 +219,27 @@ def test_search_results_are_clean_and_legible_in_dark_mode(visit, server, site):
     finally:
         page.close()
 
+
+
+def test_maths_legible_in_dark_mode(visit, server, site):
+    """Typeset maths takes the text's colour: every drawn glyph of chapter 4 has 4.5:1 contrast
+    with what is behind it in dark mode (as in light mode, where the axe audit checks text)."""
+    page, _, errors = visit(f"{server}/chapters/04_conv_layers.html", dark=True)
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        pairs = page.eval_on_selector_all("article mjx-c", """els => els.map(e => {
+            let bg = getComputedStyle(e).backgroundColor, n = e;
+            while (bg === 'rgba(0, 0, 0, 0)' && n.parentElement) {
+                n = n.parentElement; bg = getComputedStyle(n).backgroundColor; }
+            return [getComputedStyle(e).color, bg]; })""")
+        assert len(pairs) > 100, f"only {len(pairs)} glyphs of maths on chapter 4"
+        for color, background in set(map(tuple, pairs)):
+            a, b = sorted([_luminance(color), _luminance(background)])
+            ratio = (b + 0.05) / (a + 0.05)
+            assert ratio >= 4.5, f"maths in {color} on {background}: {ratio:.2f}:1"
+        assert not errors, errors
+    finally:
+        page.close()
 
 # (input size, kernel size, stride, padding, dilation): stride that does not divide, padding
 # wider than the kernel's reach, dilation, a 1x1 kernel, and a window larger than the input.
