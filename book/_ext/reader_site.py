@@ -14,8 +14,8 @@ Fixes that the theme and the extensions leave to the book (each checked by tests
   are not shown in the solutions;
 * an animation player (matplotlib's ``to_jshtml``) gets the alt text of its cell's
   ``mystnb.image.alt`` metadata and a label for its frame slider;
-* a page loads MathJax only when it has maths, and the convolution explorer's script only when
-  it shows the explorer;
+* a page loads MathJax only when it has maths (none does when ``static_math`` typesets the
+  maths while building), and the convolution explorer's script only when it shows the explorer;
 * a chapter number stays on the line of its title (a no-break space);
 * every page has a meta description (its first paragraph);
 * the theme's Font Awesome script keeps only the icons the site uses (about 1.5 MB less on
