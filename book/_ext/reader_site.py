@@ -32,6 +32,10 @@ Fixes that the theme and the extensions leave to the book (each checked by tests
 * Font Awesome draws the icons of the page once and does not watch the page for new ones (no
   script of the site adds icons; watching made it re-scan the page for every formula MathJax
   typesets);
+* the theme's check that makes every scrollable block keyboard-focusable (``tabindex=0``)
+  measures the blocks a few at a time when the browser is idle, not all at once at the load
+  event: measuring a long chapter's thousands of elements in one go laid out the whole page
+  (sections off screen included) before its first paint;
 * the theme's style sheet loses Font Awesome's glyph rules (``.fa-x:before{content:...}``, 86 kB):
   the icon script draws every ``<i class="fa-...">`` as SVG, and the rules only made the browser
   fetch 270 kB of icon fonts to paint those icons once before the script replaced them.
@@ -49,6 +53,9 @@ from pathlib import Path
 from docutils import nodes
 from pygments.formatters import HtmlFormatter
 from pygments.styles import get_style_by_name
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 MARKER_LINE = re.compile(r"^\s*# (BEGIN|END) SOLUTION\b.*$")
 LINE_MARKER = re.compile(r"\s*# SOLUTION\s*$")
@@ -264,6 +271,41 @@ def _subset_fontawesome(app, exception):
         css.write_text(FA_GLYPH_RULE.sub("", css.read_text()))
 
 
+# pydata-sphinx-theme.js: at load, every scrollable block (code, outputs, tables) gets
+# tabindex 0 so a keyboard can scroll it; it measures all of them in one task.
+SCROLLABLE_CHECK = re.compile(
+    r'document\.querySelectorAll\((\[[^\]]*\]\.join\(", "\))\)'
+    r'\.forEach\(e=>\{e\.tabIndex=e\.scrollWidth>e\.clientWidth\|\|'
+    r'e\.scrollHeight>e\.clientHeight\?0:-1\}\)')
+# ... the same, a few blocks at a time while the browser is idle (no long task, and sections
+# off screen are laid out when their turn comes, not before the first paint)
+SCROLLABLE_IDLE = ("(q=>{const r=window.requestIdleCallback||(f=>setTimeout(f,1)),n=()=>{"
+                   "const t=performance.now();for(;q.length&&performance.now()-t<20;){"
+                   "const s=q.shift(),v=s.scrollWidth>s.clientWidth||"
+                   "s.scrollHeight>s.clientHeight?0:-1;s.tabIndex!==v&&(s.tabIndex=v)}"
+                   "q.length&&r(n)};r(n)})(Array.from(document.querySelectorAll(\\1)))")
+
+
+def idle_scrollable_check(script: str) -> str:
+    """pydata-sphinx-theme's script with its scrollable-block check done in idle slices;
+    ValueError if the check is not found (a new theme version: look again)."""
+    patched, count = SCROLLABLE_CHECK.subn(SCROLLABLE_IDLE, script)
+    if count != 1:
+        raise ValueError("pydata-sphinx-theme.js: the scrollable-block check was not found")
+    return patched
+
+
+def _idle_scrollable_check(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    script = Path(app.outdir) / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    if script.is_file() and "requestIdleCallback" not in script.read_text():
+        try:
+            script.write_text(idle_scrollable_check(script.read_text()))
+        except ValueError as error:
+            logger.warning(str(error))
+
+
 def _load_search_on_search_page(app, exception):
     """Drop the search index and tools the theme adds to every page for search-as-you-type
     when that is off (the search dialog sends the reader to search.html, which loads them)."""
@@ -291,4 +333,5 @@ def setup(app):
     app.connect("html-page-context", _fix_page, priority=950)
     app.connect("build-finished", _subset_fontawesome)
     app.connect("build-finished", _load_search_on_search_page)
+    app.connect("build-finished", _idle_scrollable_check)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
