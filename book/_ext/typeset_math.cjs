@@ -3,7 +3,7 @@
 //
 //   node book/_ext/typeset_math.cjs MATHJAX_JS_DIR < request.json > result.json
 //
-// request.json: {"formulas": [[tex, display], ...], "fontURL": "..."}
+// request.json: {"formulas": [[tex, display], ...], "fontURL": "...", "output": "chtml" or "svg"}
 // result.json:  {"html": [...], "errors": [[index, message], ...], "css": "..."}: one
 // <mjx-container> per formula, in order, and one style sheet for all of them (the characters
 // they use, and fonts from fontURL). A formula MathJax cannot read gets an error, not a guess.
@@ -16,6 +16,7 @@ const load = (name) => require(path.join(dir, name));
 const { mathjax } = load("mathjax.js");
 const { TeX } = load("input/tex.js");
 const { CHTML } = load("output/chtml.js");
+const { SVG } = load("output/svg.js");
 const { liteAdaptor } = load("adaptors/liteAdaptor.js");
 const { RegisterHTMLHandler } = load("handlers/html.js");
 const { AssistiveMmlHandler } = load("a11y/assistive-mml.js");
@@ -41,13 +42,15 @@ const tex = new TeX({
     return jax.formatError(error);
   },
 });
-const chtml = new CHTML({ fontURL: request.fontURL, adaptiveCSS: true });
-const doc = mathjax.document("", { InputJax: tex, OutputJax: chtml });
+const output = request.output === "svg"
+  ? new SVG({ fontCache: "local" })
+  : new CHTML({ fontURL: request.fontURL, adaptiveCSS: true });
+const doc = mathjax.document("", { InputJax: tex, OutputJax: output });
 
 const html = request.formulas.map(([source, display], index) => {
   current = index;
   const node = doc.convert(source, { display, em: 16, ex: 8, containerWidth: 80 * 16 });
   return adaptor.outerHTML(node);
 });
-const css = adaptor.textContent(chtml.styleSheet(doc));
+const css = adaptor.textContent(output.styleSheet(doc));
 process.stdout.write(JSON.stringify({ html, errors, css }));
