@@ -18,9 +18,9 @@ into ``_vendor/mathjax-full/`` at the version of the browser copy in ``_vendor/m
 
 CHTML rather than SVG (``static_math_output: svg`` in the Sphinx config switches): measured on
 chapter 4, SVG made the page 2.6 times heavier (166 kB compressed against 63 kB, plus 5 kB of
-style sheet and about 100 kB of fonts shared by every page) and did not score better in
-Lighthouse (mobile, median of three runs under load 7: 60 against 54 for CHTML before the
-sections were laid out lazily, see _static/reader-site.css).
+style sheet and about 100 kB of fonts shared by every page) for a Lighthouse score within
+the run-to-run spread (mobile, median of three runs under load 5-8: 60 against 54 for CHTML,
+before the page's sections were laid out near the screen only; see _static/reader-site.css).
 
 A formula MathJax cannot read is a build warning (an error with ``-W``) naming the page and the
 TeX. Only the HTML builder is concerned: the PDF typesets the same TeX with LaTeX.
