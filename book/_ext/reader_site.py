@@ -25,7 +25,9 @@ Fixes that the theme and the extensions leave to the book (each checked by tests
   blocking), and Sphinx's search index and tools, which the theme loads on every page for a
   search-as-you-type that the book does not use, load on the search page only;
 * an animation's frames are image files beside the page's figures, loaded when shown, not
-  base64 text in the page (chapter 4's animation made up most of its HTML);
+  base64 text in the page (chapter 4's animation made up most of its HTML); figures load when
+  they come near the screen (``loading="lazy"``; chapter 4 fetched 200 kB of figures below the
+  first screen before its first paint on a phone);
 * code keeps a highlighting ``<span>`` only where it changes the colour: the tokens that both
   code styles (light and dark) draw in the code's own colour (names, punctuation, spaces) are
   plain text, half of a chapter's elements;
@@ -208,6 +210,8 @@ def _fix_page(app, pagename, templatename, context, doctree):
             styles = _code_styles(app)
             app._reader_site_plain = plain_token_classes(styles) if len(styles) == 2 else set()
         body = unwrap_plain_tokens(body, app._reader_site_plain)
+        # figures load when they come near the screen (the animation's first frame with the page)
+        body = re.sub(r'<img (?![^>]*\b(?:loading=|id="_anim_img))', '<img loading="lazy" ', body)
         context["body"] = body
     has_math = 'class="math' in body
     has_explorer = "conv-explorer" in body

@@ -41,9 +41,18 @@ def test_page_renders(visit, server, site, name):
             fonts = page.evaluate("""() => Array.from(document.fonts)
                 .filter(f => f.family.startsWith('MJX') && f.status === 'loaded').length""")
             assert fonts > 0, f"{name}: the maths are not drawn with MathJax's fonts"
-        # Images: scroll through the page so lazy images load, then check every one.
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        # Images: scroll through the page as a reader does, so lazy images load, then check
+        # every one.
+        page.evaluate("""async () => {
+            const frame = () => new Promise(
+                r => requestAnimationFrame(() => requestAnimationFrame(r)));
+            for (let y = 0; y < document.documentElement.scrollHeight; y += innerHeight / 2) {
+                scrollTo(0, y);
+                await frame();
+            }
+        }""")
         page.wait_for_load_state("networkidle")
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=20000)
         broken = page.evaluate("""() => Array.from(document.images)
             .filter(img => !(img.complete && img.naturalWidth > 0 && img.naturalHeight > 0))
             .map(img => img.currentSrc || img.src)""")

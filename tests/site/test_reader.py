@@ -358,8 +358,10 @@ def test_no_page_needs_another_host(site):
 
 def test_pages_stay_light(site):
     """What made chapter 4 slow on a phone (Lighthouse, mobile): its animation's frames as base64
-    text inside the page, blocking scripts in the head, the search index on every page, and the
-    icon fonts that the theme's glyph rules fetched. Checked on the built files."""
+    text inside the page, blocking scripts in the head, the search index on every page, the
+    icon fonts that the theme's glyph rules fetched, figures below the first screen fetched
+    before the first paint, and the theme's script measuring every block at load. Checked on
+    the built files."""
     for page in site.rglob("*.html"):
         name = str(page.relative_to(site))
         if name.startswith(("_static/", "slides/")):  # theme templates; reveal.js decks
@@ -371,9 +373,15 @@ def test_pages_stay_light(site):
         blocking = [src for src in re.findall(r"<script\b([^>]*)\bsrc=\"([^\"]+)\"", head)
                     if "defer" not in src[0] and "async" not in src[0]
                     and not src[1].split("?")[0].endswith("documentation_options.js")]
+        eager = [tag[:80] for tag in re.findall(r"<img\b[^>]*>", text.split("<article", 1)[-1])
+                 if 'loading="lazy"' not in tag and 'id="_anim_img' not in tag]
+        assert not eager, f"{name}: figures fetched before they come near the screen: {eager}"
         if name != "search.html":
             assert not blocking, f"{name}: scripts that block the first paint: {blocking}"
             assert "searchindex.js" not in text, f"{name}: loads the search index"
+    theme = (site / "_static" / "scripts" / "pydata-sphinx-theme.js").read_text()
+    assert "requestIdleCallback" in theme and "e.tabIndex=e.scrollWidth>" not in theme, \
+        "the theme's script measures every scrollable block in one task at load"
     css = (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text()
     glyphs = re.findall(r'\.fa-[a-z0-9-]+:before\{content:"', css)
     assert not glyphs, f"the theme's style sheet still has {len(glyphs)} icon-font glyph rules"
