@@ -99,3 +99,22 @@ def test_built_pages_carry_typeset_maths_and_no_mathjax(site):
         assert ("_static/maths.css" in text) == (containers > 0), f"{name}: maths style sheet"
         typeset += containers
     assert typeset > 500, f"only {typeset} formulas typeset in the whole site"
+
+
+def test_fonts_are_cut_to_the_characters_drawn(tmp_path):
+    fonts = ROOT / "_vendor" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2"
+    css = ('@font-face {\n  font-family: MJXTEX;\n  src: url("x/MathJax_Main-Regular.woff") '
+           'format("woff");\n}\nmjx-c.mjx-c78::before {\n  content: "x";\n}\n'
+           'mjx-c.mjx-c2211::before {\n  content: "\\2211";\n}\n')
+    assert static_math.drawn_characters(css) == {"x", "\u2211"}
+    out = static_math.subset_fonts(css, fonts, tmp_path / "maths-fonts")
+    assert 'url("maths-fonts/MathJax_Main-Regular.woff")' in out
+    from fontTools.ttLib import TTFont
+
+    cut = tmp_path / "maths-fonts" / "MathJax_Main-Regular.woff"
+    cmap = TTFont(cut).getBestCmap()
+    assert ord("x") in cmap and ord("Q") not in cmap, "the font was not cut to what is drawn"
+    assert cut.stat().st_size < (fonts / cut.name).stat().st_size / 2
+    first = cut.read_bytes()
+    static_math.subset_fonts(css, fonts, tmp_path / "maths-fonts")
+    assert cut.read_bytes() == first, "cutting the fonts is not deterministic"
