@@ -50,10 +50,9 @@ def test_page_renders(visit, server, site, name):
         page.wait_for_load_state("networkidle")
         page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=20000)
         if formulas:  # the fonts load with the first formula shown (sections: near the screen)
-            page.evaluate("document.fonts.ready")
-            fonts = page.evaluate("""() => Array.from(document.fonts)
-                .filter(f => f.family.startsWith('MJX') && f.status === 'loaded').length""")
-            assert fonts > 0, f"{name}: the maths are not drawn with MathJax's fonts"
+            drawn = page.wait_for_function("""() => Array.from(document.fonts)
+                .some(f => f.family.startsWith('MJX') && f.status === 'loaded')""", timeout=20000)
+            assert drawn, f"{name}: the maths are not drawn with MathJax's fonts"
         broken = page.evaluate("""() => Array.from(document.images)
             .filter(img => !(img.complete && img.naturalWidth > 0 && img.naturalHeight > 0))
             .map(img => img.currentSrc || img.src)""")
