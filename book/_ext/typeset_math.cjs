@@ -47,9 +47,15 @@ const output = request.output === "svg"
   : new CHTML({ fontURL: request.fontURL, adaptiveCSS: true });
 const doc = mathjax.document("", { InputJax: tex, OutputJax: output });
 
+// The x-height of the page's text font relative to its size (system-ui fonts: Segoe UI 0.50,
+// San Francisco 0.52, DejaVu Sans 0.56). In the browser MathJax measured it and scaled the maths
+// to match (127% with DejaVu Sans); here the maths is scaled for a typical one.
+const EX_HEIGHT = 0.53;
+const scale = EX_HEIGHT / output.font.params.x_height;
 const html = request.formulas.map(([source, display], index) => {
   current = index;
-  const node = doc.convert(source, { display, em: 16, ex: 8, containerWidth: 80 * 16 });
+  const node = doc.convert(source, { display, em: 16, ex: 16 * EX_HEIGHT, scale,
+    containerWidth: 80 * 16 });
   return adaptor.outerHTML(node);
 });
 const css = adaptor.textContent(output.styleSheet(doc));

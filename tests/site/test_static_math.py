@@ -59,6 +59,9 @@ def test_formula_is_typeset_with_its_accessible_form(snippet):
     drawn = re.findall(r"<mjx-math\b[^>]*>", out)
     assert drawn and all('aria-hidden="true"' in m for m in drawn), "glyphs read out twice"
     assert "<mjx-merror" not in out
+    size = re.search(r'<mjx-container [^>]*style="font-size: ([\d.]+)%', out)
+    assert size and 110 <= float(size.group(1)) <= 130, \
+        "the maths is not scaled to the x-height of the text around it, as MathJax does"
 
 
 def test_equation_number_anchor_and_reference_survive():
