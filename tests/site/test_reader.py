@@ -27,8 +27,24 @@ PAGES = [*toc_files(), "search", "genindex"]
 FILE_NAME = re.compile(r"(^|/)[\w.-]+\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)
 
 
+def scroll_through(page) -> None:
+    """Scroll from top to bottom and back, one screen at a time, as a reader does. A chapter's
+    sections are laid out when they first come near the screen (content-visibility: auto) and
+    then keep their size, so nothing moves under axe when it scrolls to each text it checks."""
+    page.evaluate("""async () => {
+        const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+        for (let y = 0; y < document.documentElement.scrollHeight; y += innerHeight) {
+            scrollTo(0, y);
+            await frame();
+        }
+        scrollTo(0, 0);
+        await frame();
+    }""")
+
+
 def axe_violations(page) -> list[dict]:
     assert AXE, "axe-core is not vendored: run bash scripts/setup.sh"
+    scroll_through(page)
     page.add_script_tag(content=AXE[-1].read_text())
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
                            WCAG_TAGS)
@@ -43,8 +59,8 @@ def describe(violation: dict) -> str:
 @pytest.mark.parametrize("name", PAGES)
 def test_page_is_accessible_and_fits(visit, server, site, name):
     """axe-core WCAG 2.1 A/AA; content images with alt text; code that fits the column at
-    1280 px; no otter marker lines; a meta description; MathJax only on pages with maths; the
-    page fits a 375 px phone."""
+    1280 px; no otter marker lines; a meta description; maths typeset at build time (no
+    MathJax script, no TeX left, MathML for screen readers); the page fits a 375 px phone."""
     page, _, errors = visit(f"{server}/{name}.html")
     try:
         page.wait_for_load_state("networkidle")
@@ -71,10 +87,29 @@ def test_page_is_accessible_and_fits(visit, server, site, name):
         description = page.get_attribute("meta[name=description]", "content") or ""
         assert len(description) >= 20, f"{name}: no meta description ({description!r})"
 
-        scripts = page.eval_on_selector_all("script[src]", "s => s.map(x => x.src)")
-        has_math = page.locator("article .math").count() > 0
-        loads_mathjax = any("mathjax" in s.lower() for s in scripts)
-        assert loads_mathjax == has_math, f"{name}: maths {has_math}, MathJax {loads_mathjax}"
+        # Maths typeset when the site was built: no MathJax script, no TeX left in the text,
+        # and every formula readable by a screen reader (its MathML; the glyphs hidden).
+        scripts = page.eval_on_selector_all("script", "s => s.map(x => x.src || x.text)")
+        assert not [s for s in scripts if "mathjax" in s.lower()], f"{name}: loads MathJax"
+        tex = page.evaluate(r"""() => {
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            const left = [];
+            while (walker.nextNode()) {
+                const text = walker.currentNode.textContent;
+                if (walker.currentNode.parentElement.closest('pre, code, script, style')) continue;
+                if (/\\\(|\\\[|\$\$/.test(text)) left.push(text.trim().slice(0, 80));
+            }
+            return left;
+        }""")
+        assert not tex, f"{name}: TeX not typeset: {tex[:3]}"
+        unreadable = page.evaluate("""() => Array.from(document.querySelectorAll('mjx-container'))
+            .filter(c => {
+                const math = c.querySelector('mjx-assistive-mml > math');
+                const drawn = c.querySelector('mjx-math');
+                return !math || !math.textContent.trim()
+                    || drawn.getAttribute('aria-hidden') !== 'true';
+            }).length""")
+        assert not unreadable, f"{name}: {unreadable} formulas without their MathML for readers"
 
         # A phone, 375 px: no sideways scrolling of the page; a chapter number stays with its
         # title.
@@ -88,6 +123,15 @@ def test_page_is_accessible_and_fits(visit, server, site, name):
             .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
             .map(e => e.className || e.tagName)""")
         assert not too_wide, f"{name}: wider than the screen at 375 px: {too_wide}"
+        # A section laid out only near the screen clips what overflows it instead of widening
+        # the page: its content's width tells.
+        wide_sections = page.evaluate("""() => Array.from(document.querySelectorAll(
+                'article.bd-article section'))
+            .filter(s => s.getBoundingClientRect().left + s.scrollWidth
+                         > document.documentElement.clientWidth + 1)
+            .map(s => s.id)""")
+        assert not wide_sections, f"{name}: content wider than the screen at 375 px in the " \
+            f"sections {wide_sections}"
         number_alone = page.evaluate("""() => {
             const h1 = document.querySelector('article.bd-article h1');
             const number = h1 && h1.querySelector('.section-number');
@@ -201,6 +245,43 @@ def test_search_results_are_clean_and_legible_in_dark_mode(visit, server, site):
         page.close()
 
 
+
+def _composite(layers: list[str]) -> str:
+    """The colour seen through CSS background ``layers`` (innermost first, the last opaque)."""
+    rgb = [0.0, 0.0, 0.0]
+    for layer in reversed(layers):
+        values = [float(v) for v in re.findall(r"[\d.]+", layer)]
+        alpha = values[3] if len(values) > 3 else 1.0
+        rgb = [alpha * v + (1 - alpha) * c for v, c in zip(values[:3], rgb, strict=True)]
+    return "rgb({:.0f}, {:.0f}, {:.0f})".format(*rgb)
+
+
+def test_maths_legible_in_dark_mode(visit, server, site):
+    """Typeset maths takes the text's colour: every drawn glyph of chapter 4 has 4.5:1 contrast
+    with what is behind it in dark mode (as in light mode, where the axe audit checks text)."""
+    page, _, errors = visit(f"{server}/chapters/04_conv_layers.html", dark=True)
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        # the colour and the backgrounds behind each glyph, up to the first opaque one
+        pairs = page.eval_on_selector_all("article mjx-c", """els => els.map(e => {
+            const layers = [];
+            for (let n = e; n; n = n.parentElement) {
+                const bg = getComputedStyle(n).backgroundColor;
+                if (bg === 'rgba(0, 0, 0, 0)') continue;
+                layers.push(bg);
+                if (!bg.startsWith('rgba')) break;
+            }
+            return [getComputedStyle(e).color, layers.join(';')]; })""")
+        assert len(pairs) > 100, f"only {len(pairs)} glyphs of maths on chapter 4"
+        for color, layers in set(map(tuple, pairs)):
+            background = _composite(layers.split(";"))
+            a, b = sorted([_luminance(color), _luminance(background)])
+            ratio = (b + 0.05) / (a + 0.05)
+            assert ratio >= 4.5, f"maths in {color} on {background}: {ratio:.2f}:1"
+        assert not errors, errors
+    finally:
+        page.close()
+
 # (input size, kernel size, stride, padding, dilation): stride that does not divide, padding
 # wider than the kernel's reach, dilation, a 1x1 kernel, and a window larger than the input.
 EXPLORER_SETTINGS = [(7, 3, 2, 1, 1), (4, 5, 1, 0, 1), (8, 3, 3, 2, 2), (6, 1, 2, 0, 1),
@@ -277,8 +358,10 @@ def test_no_page_needs_another_host(site):
 
 def test_pages_stay_light(site):
     """What made chapter 4 slow on a phone (Lighthouse, mobile): its animation's frames as base64
-    text inside the page, blocking scripts in the head, the search index on every page, and the
-    icon fonts that the theme's glyph rules fetched. Checked on the built files."""
+    text inside the page, blocking scripts in the head, the search index on every page, the
+    icon fonts that the theme's glyph rules fetched, figures below the first screen fetched
+    before the first paint, and the theme's script measuring every block at load. Checked on
+    the built files."""
     for page in site.rglob("*.html"):
         name = str(page.relative_to(site))
         if name.startswith(("_static/", "slides/")):  # theme templates; reveal.js decks
@@ -290,9 +373,15 @@ def test_pages_stay_light(site):
         blocking = [src for src in re.findall(r"<script\b([^>]*)\bsrc=\"([^\"]+)\"", head)
                     if "defer" not in src[0] and "async" not in src[0]
                     and not src[1].split("?")[0].endswith("documentation_options.js")]
+        eager = [tag[:80] for tag in re.findall(r"<img\b[^>]*>", text.split("<article", 1)[-1])
+                 if 'loading="lazy"' not in tag and 'id="_anim_img' not in tag]
+        assert not eager, f"{name}: figures fetched before they come near the screen: {eager}"
         if name != "search.html":
             assert not blocking, f"{name}: scripts that block the first paint: {blocking}"
             assert "searchindex.js" not in text, f"{name}: loads the search index"
+    theme = (site / "_static" / "scripts" / "pydata-sphinx-theme.js").read_text()
+    assert "requestIdleCallback" in theme and "e.tabIndex=e.scrollWidth>" not in theme, \
+        "the theme's script measures every scrollable block in one task at load"
     css = (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text()
     glyphs = re.findall(r'\.fa-[a-z0-9-]+:before\{content:"', css)
     assert not glyphs, f"the theme's style sheet still has {len(glyphs)} icon-font glyph rules"
