@@ -216,6 +216,12 @@ def _luminance(rgb: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
+def _contrast(color: str, background: str) -> float:
+    """WCAG contrast ratio of two CSS ``rgb(...)`` colours (1 to 21)."""
+    a, b = sorted([_luminance(color), _luminance(background)])
+    return (b + 0.05) / (a + 0.05)
+
+
 def test_search_results_are_clean_and_legible_in_dark_mode(visit, server, site):
     page, _, errors = visit(f"{server}/search.html?q=convolution", dark=True)
     try:
@@ -237,13 +243,11 @@ def test_search_results_are_clean_and_legible_in_dark_mode(visit, server, site):
             return [getComputedStyle(e).color, bg]; })""")
         assert pairs, "no highlighted search terms"
         for color, background in pairs:
-            a, b = sorted([_luminance(color), _luminance(background)])
-            ratio = (b + 0.05) / (a + 0.05)
+            ratio = _contrast(color, background)
             assert ratio >= 4.5, f"highlighted term {color} on {background}: {ratio:.2f}:1"
         assert not errors, errors
     finally:
         page.close()
-
 
 
 def _composite(layers: list[str]) -> str:
@@ -275,12 +279,12 @@ def test_maths_legible_in_dark_mode(visit, server, site):
         assert len(pairs) > 100, f"only {len(pairs)} glyphs of maths on chapter 4"
         for color, layers in set(map(tuple, pairs)):
             background = _composite(layers.split(";"))
-            a, b = sorted([_luminance(color), _luminance(background)])
-            ratio = (b + 0.05) / (a + 0.05)
+            ratio = _contrast(color, background)
             assert ratio >= 4.5, f"maths in {color} on {background}: {ratio:.2f}:1"
         assert not errors, errors
     finally:
         page.close()
+
 
 # (input size, kernel size, stride, padding, dilation): stride that does not divide, padding
 # wider than the kernel's reach, dilation, a 1x1 kernel, and a window larger than the input.
